@@ -1,0 +1,82 @@
+"""symrf: symbolic and exact receptive fields of convolutional networks.
+
+Build a network from layers whose parameters are numbers or sympy symbols, then
+:func:`derive` closed forms or :func:`evaluate` exact numbers:
+
+>>> import symrf
+>>> k, s, n = symrf.symbols("k s n")
+>>> net = symrf.Sequential(symrf.Repeat(symrf.Conv(kernel=k, stride=s), times=n))
+>>> symrf.evaluate(net, k=3, s=2, n=4).rf
+31
+"""
+
+from symrf.algebra import IntervalMap, SizeMap
+from symrf.errors import (
+    ExpressionError,
+    InvalidLayerError,
+    NetworkError,
+    ScalarTypeError,
+    SpecError,
+    SymrfError,
+    TooLargeError,
+)
+from symrf.layers.compose import Repeat, Sequential
+from symrf.layers.pointwise import (
+    GELU,
+    BatchNorm,
+    ChannelShuffle,
+    Dropout,
+    Identity,
+    LayerNorm,
+    Pad,
+    ReLU,
+    Sigmoid,
+    Tanh,
+)
+from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
+from symrf.numeric import Sweep, evaluate, sweep
+from symrf.report import Field, Report, Row
+from symrf.scalars import parse, symbols
+from symrf.symbolic import derive
+from symrf.spec import load, loads
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GELU",
+    "AvgPool",
+    "BatchNorm",
+    "ChannelShuffle",
+    "Conv",
+    "Dropout",
+    "ExpressionError",
+    "Field",
+    "Identity",
+    "IntervalMap",
+    "InvalidLayerError",
+    "LayerNorm",
+    "MaxPool",
+    "NetworkError",
+    "Pad",
+    "Padding",
+    "ReLU",
+    "Repeat",
+    "Report",
+    "Row",
+    "ScalarTypeError",
+    "Sequential",
+    "Sigmoid",
+    "SizeMap",
+    "SpecError",
+    "Sweep",
+    "SymrfError",
+    "Tanh",
+    "TooLargeError",
+    "derive",
+    "evaluate",
+    "load",
+    "loads",
+    "parse",
+    "sweep",
+    "symbols",
+]

@@ -1,0 +1,124 @@
+"""The two monoids behind every figure: interval maps (where a unit looks) and size maps.
+
+An :class:`IntervalMap` ``(scale, lo, width)`` sends output unit ``x`` to the input hull
+``[scale*x + lo, scale*x + lo + width]``. Doing ``first`` and then ``second``
+(``first.then(second)``) gives ``(s1*s2, lo1 + s1*lo2, w1 + s1*w2)``: associative, with
+identity ``(1, 0, 0)``. Keeping the width rather than the right end lets symbolic figures
+such as ``rf = width + 1`` come out without cancelling padding terms.
+
+A :class:`SizeMap` ``(divisor, offset, bias)`` sends an input length ``m`` to the output
+length ``floor((m + offset) / divisor) + bias``. Because
+``floor((floor(y) + c) / d) == floor((y + c) / d)`` for integers ``c`` and ``d > 0``, these
+maps are closed under composition too, so a whole chain's length is one ``floor``.
+
+The laws use only ``+ - *`` and :func:`~symrf.scalars.geometric`, so one implementation
+folds ``int``, ``Fraction`` and sympy expressions alike. This module knows no layer names.
+
+>>> conv3 = IntervalMap(1, -1, 2)          # kernel 3, padding 1
+>>> pool = IntervalMap(2, 0, 1)            # kernel 2, stride 2
+>>> conv3.then(pool).then(conv3)
+IntervalMap(scale=2, lo=-3, width=7)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from symrf.scalars import Scalar, divide, floor, geometric
+
+
+@dataclass(frozen=True, slots=True)
+class IntervalMap:
+    """Unit ``x`` of the output reads the input hull ``[scale*x + lo, scale*x + lo + width]``.
+
+    ``rf == width + 1``, ``jump == scale`` and ``left == lo`` for the map of a whole chain.
+
+    >>> IntervalMap(4, -2, 10).rf
+    11
+    """
+
+    scale: Scalar
+    lo: Scalar
+    width: Scalar
+
+    def then(self, second: IntervalMap) -> IntervalMap:
+        """Compose: apply ``self`` first (nearer the input), then ``second``.
+
+        >>> IntervalMap(2, 0, 1).then(IntervalMap(1, -1, 2))
+        IntervalMap(scale=2, lo=-2, width=5)
+        """
+        return IntervalMap(
+            self.scale * second.scale,
+            self.lo + self.scale * second.lo,
+            self.width + self.scale * second.width,
+        )
+
+    def power(self, times: Scalar) -> IntervalMap:
+        """Compose ``self`` with itself ``times`` times, in closed form (geometric sums).
+
+        >>> IntervalMap(2, 0, 2).power(3)
+        IntervalMap(scale=8, lo=0, width=14)
+        """
+        series = geometric(self.scale, times)
+        return IntervalMap(self.scale**times, self.lo * series, self.width * series)
+
+    @property
+    def hi(self) -> Scalar:
+        """Right end of unit 0's hull, ``lo + width``."""
+        return self.lo + self.width
+
+    @property
+    def rf(self) -> Scalar:
+        """Size of the hull, ``width + 1``."""
+        return self.width + 1
+
+
+IDENTITY = IntervalMap(1, 0, 0)
+"""The map of a layer that reads exactly its own position."""
+
+
+@dataclass(frozen=True, slots=True)
+class SizeMap:
+    """Input length ``m`` becomes ``floor((m + offset) / divisor) + bias``.
+
+    >>> SizeMap(2, -1, 1)(224)                  # kernel 3, stride 2, padding 1
+    112
+    """
+
+    divisor: Scalar
+    offset: Scalar
+    bias: Scalar
+
+    def __call__(self, size: Scalar) -> Scalar:
+        if self.divisor == 1:
+            return size + self.offset + self.bias
+        return floor(divide(size + self.offset, self.divisor)) + self.bias
+
+    def then(self, second: SizeMap) -> SizeMap:
+        """Compose: apply ``self`` first, then ``second``.
+
+        >>> SizeMap(2, -1, 1).then(SizeMap(2, -1, 1))(224)
+        56
+        """
+        return SizeMap(
+            self.divisor * second.divisor,
+            self.offset + self.divisor * (self.bias + second.offset),
+            second.bias,
+        )
+
+    def power(self, times: Scalar) -> SizeMap:
+        """Compose ``self`` with itself ``times`` times, in closed form.
+
+        >>> SizeMap(2, -1, 1).power(3)(224)
+        28
+        """
+        series = geometric(self.divisor, times)
+        return SizeMap(
+            self.divisor**times,
+            self.offset + (self.offset + self.bias) * (series - 1),
+            self.bias,
+        )
+
+
+SAME_SIZE = SizeMap(1, 0, 0)
+"""The size map of a layer that keeps the length."""

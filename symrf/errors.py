@@ -1,0 +1,51 @@
+"""The exceptions symrf raises.
+
+Every error derives from :class:`SymrfError` and from the matching builtin, so callers can
+catch either ``SymrfError`` or ``ValueError``/``TypeError``. Messages say what was wrong,
+where, what was expected and how to fix it; the command line prints them as one line.
+
+>>> issubclass(InvalidLayerError, ValueError)
+True
+"""
+
+from __future__ import annotations
+
+
+class SymrfError(Exception):
+    """Base class of every error symrf raises on bad input.
+
+    ``key`` names the parameter the error is about, when there is one, so that a spec reader
+    can say where in the file it stands.
+    """
+
+    key: str | None = None
+
+    def with_key(self, key: str) -> SymrfError:
+        """Record the parameter ``key`` this error is about and return the error."""
+        self.key = key
+        return self
+
+
+class InvalidLayerError(SymrfError, ValueError):
+    """A layer parameter is provably invalid (``stride=0``, ``kernel=0``, negative dilation)."""
+
+
+class ScalarTypeError(SymrfError, TypeError):
+    """A parameter has a type symrf does not accept (a float, a raw string, a bool)."""
+
+
+class ExpressionError(SymrfError, ValueError):
+    """An expression string is not in the safe grammar or names an invalid symbol."""
+
+
+class SpecError(SymrfError, ValueError):
+    """A network spec file is missing, unreadable or malformed."""
+
+
+class NetworkError(SymrfError, ValueError):
+    """A network cannot be analysed as given (empty, or a figure needs a missing value)."""
+
+
+class TooLargeError(SymrfError, ValueError):
+    """A numeric evaluation would need numbers or loops too large to compute."""
+

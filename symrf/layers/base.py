@@ -1,0 +1,162 @@
+"""What every layer is: a frozen value with a one-axis geometry.
+
+A layer describes where its output units look (an :class:`~symrf.algebra.IntervalMap`) and
+how it changes the feature-map length (a :class:`~symrf.algebra.SizeMap`). Parameters may be
+per-axis tuples; :meth:`Layer.axis` picks one axis, and the engines only ever see one axis.
+
+>>> from symrf.layers.window import Conv
+>>> Conv(kernel=(3, 5)).axis(1)
+Conv(kernel=5, stride=1, dilation=1, padding=0)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, NamedTuple
+
+import sympy
+
+from symrf.algebra import IntervalMap, SizeMap
+from symrf.errors import InvalidLayerError, NetworkError
+from symrf.scalars import Scalar, exact, is_number, scalar
+
+
+class Geometry(NamedTuple):
+    """A layer's effect on one axis: where units look, and the new length."""
+
+    map: IntervalMap
+    sizes: SizeMap
+
+
+Param = Any  # Scalar, a per-axis tuple of Scalars, or (for padding) a mode string
+Values = Mapping[sympy.Symbol, Scalar]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Layer:
+    """Base of all layers: a name label, per-axis parameters, and a one-axis geometry."""
+
+    op: ClassVar[str] = "layer"
+    """The op name used in spec files and reports."""
+
+    name: str | None = dataclasses.field(default=None, compare=False, repr=False)
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """Return this one-axis layer's geometry; ``size`` is its input length if known."""
+        raise NotImplementedError
+
+    @property
+    def size_dependent(self) -> bool:
+        """Whether the interval map depends on the input length (TF ``SAME`` with stride)."""
+        return False
+
+    def params(self) -> dict[str, Param]:
+        """The geometric parameters, by name (everything but the label).
+
+        >>> from symrf.layers.window import Conv
+        >>> Conv(kernel=3).params()
+        {'kernel': 3, 'stride': 1, 'dilation': 1, 'padding': 0}
+        """
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "name"}
+
+    def axes(self) -> int:
+        """Number of axes the parameters give (1 when every parameter is a scalar)."""
+        lengths = {len(v) for v in self.params().values() if isinstance(v, tuple)}
+        if len(lengths) > 1:
+            raise InvalidLayerError(
+                f"{self.label()}: per-axis parameters have different lengths "
+                f"{sorted(lengths)}; give every per-axis parameter one entry per axis."
+            )
+        return lengths.pop() if lengths else 1
+
+    def axis(self, index: int) -> Layer:
+        """The one-axis layer along axis ``index`` (scalars broadcast to every axis)."""
+        picked = {
+            key: value[index] if isinstance(value, tuple) else value
+            for key, value in self.params().items()
+        }
+        return dataclasses.replace(self, **picked)
+
+    def substitute(self, values: Values) -> Layer:
+        """Replace symbols by values in every parameter; the result is validated again."""
+        changed = {
+            key: _substitute(value, values)
+            for key, value in self.params().items()
+            if _has_symbols(value)
+        }
+        return dataclasses.replace(self, **changed) if changed else self
+
+    def free_symbols(self) -> set[sympy.Symbol]:
+        """Symbols appearing in the parameters."""
+        found: set[sympy.Symbol] = set()
+        for value in self.params().values():
+            for item in value if isinstance(value, tuple) else (value,):
+                if isinstance(item, sympy.Basic):
+                    found |= item.free_symbols  # type: ignore[arg-type]
+        return found
+
+    def label(self) -> str:
+        """The layer's name, or its op when unnamed."""
+        return self.name or self.op
+
+
+def _has_symbols(value: Param) -> bool:
+    items = value if isinstance(value, tuple) else (value,)
+    return any(isinstance(item, sympy.Basic) for item in items)
+
+
+def _substitute(value: Param, values: Values) -> Param:
+    if isinstance(value, tuple):
+        return tuple(_substitute(item, values) for item in value)
+    if isinstance(value, sympy.Basic):
+        return exact(value.xreplace(values))  # type: ignore[arg-type]
+    return value
+
+
+def param(value: object, what: str) -> Param:
+    """Normalise a parameter: a scalar, or a per-axis tuple of scalars (lists accepted).
+
+    >>> param([3, 5], "kernel")
+    (3, 5)
+    """
+    if isinstance(value, list | tuple):
+        if not value:
+            raise InvalidLayerError(f"{what} is an empty list; give one value per axis.")
+        return tuple(scalar(item, f"{what}[{i}]") for i, item in enumerate(value))
+    return scalar(value, what)
+
+
+def provably(relation: object) -> bool:
+    """True only when ``relation`` is decided true (a Python bool or ``sympy.true``).
+
+    >>> from symrf.scalars import symbol
+    >>> provably(symbol("k") < 1), provably(2 * symbol("k") < 5)
+    (False, False)
+    """
+    return relation is True or relation is sympy.true
+
+
+def check_at_least(layer: Layer, key: str, value: Param, bound: int) -> None:
+    """Raise if some entry of ``value`` is provably smaller than ``bound``."""
+    for item in value if isinstance(value, tuple) else (value,):
+        if provably(item < bound):
+            raise InvalidLayerError(
+                f"{layer.op} {key} must be >= {bound}, got {item}; "
+                f"use a {key} of at least {bound}.",
+            ).with_key(key)
+        if is_number(item) and not isinstance(item, int):
+            raise InvalidLayerError(
+                f"{layer.op} {key} must be an integer, got {item}; use a whole number."
+            ).with_key(key)
+
+
+def need_size(layer: Layer, size: Scalar | None) -> Scalar:
+    """Return ``size``, or raise because ``layer``'s geometry depends on an unknown length."""
+    if size is None:
+        raise NetworkError(
+            f"{layer.label()}: its padding depends on the input length (TF 'same' with "
+            "stride > 1); give the input size, or use symrf.derive() for a formula in n_in."
+        )
+    return size

@@ -1,0 +1,237 @@
+"""Structure: layers in sequence and blocks repeated a number of times, fixed or symbolic.
+
+A :class:`Sequential` folds its layers' geometries with the monoid laws of
+:mod:`symrf.algebra`. A :class:`Repeat` is the block's geometry raised to the ``times``-th
+power: in closed form with geometric sums when ``times`` is a symbol, never unrolled.
+
+>>> from symrf.layers.window import Conv
+>>> from symrf.scalars import symbols
+>>> k, n = symbols("k n")
+>>> Repeat(Conv(kernel=k), times=n).geometry(None).map.rf
+n*(k - 1) + 1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import sympy
+
+from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
+from symrf.errors import InvalidLayerError, NetworkError, TooLargeError
+from symrf.layers.base import Geometry, Layer, Values, check_at_least, need_size
+from symrf.scalars import Scalar, is_number, scalar
+
+_MAX_BITS = 1 << 20
+"""Largest number size (in bits) the numeric path builds for a repeated jump."""
+
+_MAX_UNROLL = 100_000
+"""Most iterations unrolled for a block whose geometry depends on the input length."""
+
+
+class Step(NamedTuple):
+    """One layer of a fold: the layer, the composed map up to it, and the length after it."""
+
+    layer: Layer
+    map: IntervalMap
+    sizes: SizeMap
+    size: Scalar | None
+
+
+def check_size(layer: Layer, size: Scalar | None) -> None:
+    """Raise when a known feature-map length is below 1: the input is too small."""
+    if size is not None and is_number(size) and size < 1:
+        raise NetworkError(
+            f"{layer.label()}: the feature map vanishes (length {size}); give a larger input "
+            "or less downsampling."
+        )
+
+
+@dataclass(frozen=True, init=False)
+class Sequential(Layer):
+    """Layers applied one after another; the usual container for a whole network.
+
+    >>> from symrf.layers.window import Conv, MaxPool
+    >>> Sequential(Conv(kernel=3), MaxPool(kernel=2)).geometry(None).map
+    IntervalMap(scale=2, lo=0, width=3)
+    """
+
+    op = "sequential"
+    layers: tuple[Layer, ...]
+
+    def __init__(self, *layers: Layer | list[Layer], name: str | None = None) -> None:
+        if len(layers) == 1 and isinstance(layers[0], list | tuple):
+            layers = tuple(layers[0])
+        for index, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise InvalidLayerError(
+                    f"Sequential item {index} is {type(layer).__name__}, not a layer; pass "
+                    "layers such as symrf.Conv(kernel=3)."
+                )
+        if not layers:
+            raise NetworkError(
+                f"{name or 'Sequential'} has no layers; an empty network has no receptive "
+                "field. Add at least one layer."
+            )
+        object.__setattr__(self, "layers", tuple(layers))
+        object.__setattr__(self, "name", name)
+
+    def __repr__(self) -> str:
+        return f"Sequential({', '.join(map(repr, self.layers))})"
+
+    def params(self) -> dict[str, object]:
+        """Containers have no parameters of their own."""
+        return {}
+
+    def axes(self) -> int:
+        """The common number of axes of the layers (scalar-only layers fit any)."""
+        return _common_axes(self.layers, self.label())
+
+    def axis(self, index: int) -> Sequential:
+        """The one-axis network along axis ``index``."""
+        return Sequential(*(layer.axis(index) for layer in self.layers), name=self.name)
+
+    def substitute(self, values: Values) -> Sequential:
+        """Substitute into every layer."""
+        return Sequential(*(layer.substitute(values) for layer in self.layers), name=self.name)
+
+    def free_symbols(self) -> set[sympy.Symbol]:
+        """Symbols of all layers."""
+        return set().union(*(layer.free_symbols() for layer in self.layers))
+
+    @property
+    def size_dependent(self) -> bool:
+        """Whether any layer's geometry depends on its input length."""
+        return any(layer.size_dependent for layer in self.layers)
+
+    def steps(self, size: Scalar | None) -> Iterator[Step]:
+        """Fold the layers, yielding the composed map and the length after each one."""
+        total, sizes = IDENTITY, SAME_SIZE
+        length = size
+        for layer in self.layers:
+            geometry = layer.geometry(length)
+            total = total.then(geometry.map)
+            sizes = sizes.then(geometry.sizes)
+            if size is not None:
+                # One floor of the input length, not a floor nested per layer.
+                length = sizes(size)
+                check_size(layer, length)
+            yield Step(layer, total, sizes, length)
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """The composed geometry of all layers."""
+        for step in self.steps(size):
+            pass
+        return Geometry(step.map, step.sizes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Repeat(Layer):
+    """``block`` applied ``times`` times in sequence; ``times`` may be a symbol.
+
+    >>> from symrf.layers.window import Conv
+    >>> Repeat(Conv(kernel=3, stride=2), times=4).geometry(None).map.rf
+    31
+    """
+
+    op = "repeat"
+    block: Layer = dataclasses.field(kw_only=False)
+    times: Scalar
+
+    def __post_init__(self) -> None:
+        if isinstance(self.block, list | tuple):
+            object.__setattr__(self, "block", Sequential(*self.block))
+        if not isinstance(self.block, Layer):
+            raise InvalidLayerError(
+                f"repeat block is {type(self.block).__name__}, not a layer; pass a layer or "
+                "a list of layers."
+            ).with_key("layers")
+        times = scalar(self.times, "repeat times")
+        object.__setattr__(self, "times", times)
+        check_at_least(self, "times", times, 0)
+
+    def params(self) -> dict[str, object]:
+        """The count is the only parameter; the block is structure."""
+        return {"times": self.times}
+
+    def axes(self) -> int:
+        """The block's number of axes."""
+        return self.block.axes()
+
+    def axis(self, index: int) -> Repeat:
+        """The repeat of the block's axis ``index``."""
+        return Repeat(self.block.axis(index), times=self.times, name=self.name)
+
+    def substitute(self, values: Values) -> Repeat:
+        """Substitute into the count and the block."""
+        times = Layer.substitute(self, values).times  # type: ignore[attr-defined]
+        return Repeat(self.block.substitute(values), times=times, name=self.name)
+
+    def free_symbols(self) -> set[sympy.Symbol]:
+        """Symbols of the count and the block."""
+        return Layer.free_symbols(self) | self.block.free_symbols()
+
+    @property
+    def size_dependent(self) -> bool:
+        """Whether the block's geometry depends on its input length."""
+        return self.block.size_dependent
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """The block's geometry to the power ``times`` (closed form, or unrolled if it must)."""
+        times = self.times
+        if self.block.size_dependent:
+            return self._unrolled(size)
+        body = self.block.geometry(None)
+        if is_number(times):
+            self._check_magnitude(body.map.scale, times)
+            if size is not None and times >= 1:
+                # Lengths move monotonically over the repetitions: the first and the last
+                # repetition bound every inner layer's length.
+                self.block.geometry(size)
+                self.block.geometry(body.sizes.power(times - 1)(size))
+        return Geometry(body.map.power(times), body.sizes.power(times))
+
+    def _check_magnitude(self, scale: Scalar, times: Scalar) -> None:
+        if is_number(scale) and scale != 1 and scale != 0:
+            bits = times * abs(math.log2(abs(scale)))
+            if bits > _MAX_BITS:
+                raise TooLargeError(
+                    f"{self.label()}: {times} repetitions of a block with jump {scale} give "
+                    f"numbers of about {int(bits)} bits, too large to evaluate; use "
+                    "symrf.derive() with a symbolic count for the closed form."
+                ).with_key("times")
+
+    def _unrolled(self, size: Scalar | None) -> Geometry:
+        if not is_number(self.times):
+            raise NetworkError(
+                f"{self.label()}: the block's padding depends on its input length (TF 'same' "
+                "with stride > 1), so a symbolic repeat count has no closed form; give a "
+                "concrete count or explicit padding."
+            ).with_key("times")
+        if self.times > _MAX_UNROLL:
+            raise TooLargeError(
+                f"{self.label()}: {self.times} repetitions of a block whose padding depends on "
+                f"its input length would be unrolled one by one (limit {_MAX_UNROLL}); use "
+                "explicit padding."
+            ).with_key("times")
+        size = need_size(self, size)
+        total, sizes, length = IDENTITY, SAME_SIZE, size
+        for _ in range(self.times):  # type: ignore[call-overload]
+            geometry = self.block.geometry(length)
+            total, sizes = total.then(geometry.map), sizes.then(geometry.sizes)
+            length = sizes(size)
+        return Geometry(total, sizes)
+
+
+def _common_axes(layers: tuple[Layer, ...], where: str) -> int:
+    counts = {layer.axes() for layer in layers} - {1}
+    if len(counts) > 1:
+        raise InvalidLayerError(
+            f"{where}: layers have different numbers of axes {sorted(counts | {1})}; give "
+            "every per-axis parameter the same number of entries."
+        )
+    return counts.pop() if counts else 1

@@ -1,0 +1,121 @@
+"""Layers that keep every position where it is: activations, norms, dropout, identity, pad.
+
+A pointwise layer's unit ``x`` reads input unit ``x``: the receptive field is unchanged
+(the seed's table). :class:`Pad` also reads ``x - left``: it shifts positions and lengthens
+the feature map without changing the receptive field.
+
+>>> ReLU().geometry(None).map
+IntervalMap(scale=1, lo=0, width=0)
+>>> Pad(left=2, right=1).geometry(10).sizes(10)
+13
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from symrf.algebra import IDENTITY, IntervalMap, SAME_SIZE, SizeMap
+from symrf.layers.base import Geometry, Layer, Param, check_at_least, param
+from symrf.scalars import Scalar
+
+
+@dataclass(frozen=True, kw_only=True)
+class Identity(Layer):
+    """A layer that reads exactly its own position; base of the identity-geometry ops.
+
+    >>> Identity().geometry(7).sizes(7)
+    7
+    """
+
+    op = "identity"
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """The identity map; the length is kept."""
+        return Geometry(IDENTITY, SAME_SIZE)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReLU(Identity):
+    """Rectified linear unit (any activation has the same geometry)."""
+
+    op = "relu"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GELU(Identity):
+    """Gaussian error linear unit."""
+
+    op = "gelu"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sigmoid(Identity):
+    """Logistic sigmoid."""
+
+    op = "sigmoid"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tanh(Identity):
+    """Hyperbolic tangent."""
+
+    op = "tanh"
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchNorm(Identity):
+    """Batch normalisation (per-channel statistics: no spatial mixing at inference)."""
+
+    op = "batchnorm"
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerNorm(Identity):
+    """Layer normalisation over channels."""
+
+    op = "layernorm"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Dropout(Identity):
+    """Dropout."""
+
+    op = "dropout"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelShuffle(Identity):
+    """Channel shuffle (ShuffleNet): permutes channels, not positions."""
+
+    op = "shuffle"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pad(Layer):
+    """Explicit padding (``ZeroPad``, ``tf.pad``): ``left`` and ``right`` positions added.
+
+    >>> Pad(left=1, right=0).geometry(None).map
+    IntervalMap(scale=1, lo=-1, width=0)
+    """
+
+    op = "pad"
+    left: Param = 0
+    right: Param = 0
+
+    def __post_init__(self) -> None:
+        for key in ("left", "right"):
+            value = param(getattr(self, key), f"pad {key}")
+            object.__setattr__(self, key, value)
+            check_at_least(self, key, value, 0)
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """Unit ``x`` reads ``x - left``; the length grows by ``left + right``."""
+        return Geometry(
+            IntervalMap(1, -self.left, 0), SizeMap(1, self.left + self.right, 0)
+        )
+
+
+POINTWISE: tuple[type[Identity], ...] = (
+    Identity, ReLU, GELU, Sigmoid, Tanh, BatchNorm, LayerNorm, Dropout, ChannelShuffle,
+)
+"""Every identity-geometry op, for the spec reader's table."""

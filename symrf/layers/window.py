@@ -1,0 +1,127 @@
+"""Sliding-window layers: convolution, max pooling and average pooling.
+
+Output unit ``x`` reads input units ``s*x - p + t*d`` for ``t = 0 .. k-1`` (PyTorch's
+convention), so its hull is ``[s*x - p, s*x - p + d*(k-1)]``. Padding is an integer or
+expression (both sides, as in PyTorch), ``"valid"`` (none) or ``"same"`` (TensorFlow's SAME:
+for stride 1 the total ``d*(k-1)``; for a larger stride it depends on the input length).
+
+>>> Conv(kernel=3, padding=1).geometry(None).map
+IntervalMap(scale=1, lo=-1, width=2)
+>>> MaxPool(kernel=2).stride
+2
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from symrf.algebra import IntervalMap, SizeMap
+from symrf.errors import InvalidLayerError
+from symrf.layers.base import Geometry, Layer, Param, check_at_least, need_size, param
+from symrf.scalars import Scalar, ceil, divide, floor, maximum
+
+
+class Padding(enum.Enum):
+    """Padding modes given by name rather than by amount."""
+
+    SAME = "same"
+    VALID = "valid"
+
+
+def _padding(value: Any, what: str) -> Param:
+    if isinstance(value, Padding):
+        return value
+    if isinstance(value, str):
+        try:
+            return Padding(value.lower())
+        except ValueError:
+            raise InvalidLayerError(
+                f"{what} is {value!r}; use an integer, an expression, 'same' or 'valid'."
+            ).with_key("padding") from None
+    if isinstance(value, list | tuple) and any(isinstance(v, str | Padding) for v in value):
+        return tuple(_padding(v, f"{what}[{i}]") for i, v in enumerate(value))
+    return param(value, what)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Window(Layer):
+    """A sliding window: ``kernel``, ``stride``, ``dilation`` and ``padding`` on each axis."""
+
+    kernel: Param
+    stride: Param = 1
+    dilation: Param = 1
+    padding: Param = 0
+
+    def __post_init__(self) -> None:
+        if self.stride is None:  # pooling: the stride defaults to the kernel, as in PyTorch
+            object.__setattr__(self, "stride", self.kernel)
+        for key in ("kernel", "stride", "dilation"):
+            value = param(getattr(self, key), f"{self.op} {key}")
+            object.__setattr__(self, key, value)
+            check_at_least(self, key, value, 1)
+        padding = _padding(self.padding, f"{self.op} padding")
+        object.__setattr__(self, "padding", padding)
+        if not isinstance(padding, Padding):
+            numeric = tuple(p for p in (padding if isinstance(padding, tuple) else (padding,))
+                            if not isinstance(p, Padding))
+            check_at_least(self, "padding", numeric, 0)
+
+    @property
+    def size_dependent(self) -> bool:
+        """TF SAME padding with a stride other than 1 depends on the input length."""
+        return self.padding is Padding.SAME and self.stride != 1
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """Hull ``[s*x - left, s*x - left + d*(k-1)]``; length ``floor((m + pads - d*(k-1) - 1)/s) + 1``."""
+        span = self.dilation * (self.kernel - 1)
+        stride = self.stride
+        if self.padding is Padding.SAME:
+            if stride == 1:
+                total = span
+            else:
+                m = need_size(self, size)
+                total = maximum((ceil(divide(m, stride)) - 1) * stride + span + 1 - m, 0)
+            left = floor(divide(total, 2))
+            sizes = SizeMap(stride, stride - 1, 0)
+        else:
+            left = 0 if self.padding is Padding.VALID else self.padding
+            sizes = SizeMap(stride, 2 * left - span - 1, 1)
+        return Geometry(IntervalMap(stride, -left, span), sizes)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conv(Window):
+    """Convolution (any dimensionality): a 1x1 convolution is ``Conv(kernel=1)``.
+
+    >>> Conv(kernel=11, stride=4, padding=2).geometry(224).sizes(224)
+    55
+    """
+
+    op = "conv"
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaxPool(Window):
+    """Max pooling; ``stride`` defaults to ``kernel`` as in PyTorch.
+
+    >>> MaxPool(kernel=3, stride=2).geometry(None).map
+    IntervalMap(scale=2, lo=0, width=2)
+    """
+
+    op = "maxpool"
+    stride: Param = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AvgPool(Window):
+    """Average pooling; ``stride`` defaults to ``kernel`` as in PyTorch.
+
+    >>> AvgPool(kernel=2).geometry(None).map
+    IntervalMap(scale=2, lo=0, width=1)
+    """
+
+    op = "avgpool"
+    stride: Param = None
+

@@ -1,0 +1,279 @@
+"""Results: the figures of a feature map (:class:`Field`) and of a whole network (:class:`Report`).
+
+One fold walks a network's top-level layers and turns each composed interval map into a
+:class:`Field`. The numeric and symbolic engines are this fold with two evaluation orders of
+the same associative law (:mod:`symrf.algebra`):
+
+- ``eager`` (numeric): one forward scan computes every prefix at once, a few integer
+  operations per layer, and checks every feature-map length on the way;
+- lazy (symbolic): a row is composed only when it is read, from cached segments of the
+  chain combined as a balanced tree. Formulas then nest ``log n`` deep instead of re-sorting
+  a growing sum once per layer, so a 200-layer chain derives in a fraction of a second.
+
+A network whose parameters are per-axis tuples is folded once per axis; its figures are then
+tuples, one entry per axis.
+
+>>> from symrf.layers.window import Conv
+>>> from symrf.layers.compose import Sequential
+>>> net = Sequential(Conv(kernel=3, padding=1), Conv(kernel=3, stride=2))
+>>> report = analyse(net, [None], eager=True)
+>>> report.rf, report.jump, report.padding, [row.rf for row in report.layers]
+(5, 2, 1, [3, 5])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, overload
+
+from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
+from symrf.layers.base import Geometry, Layer
+from symrf.layers.compose import Sequential, Step
+from symrf.scalars import Scalar, divide
+
+FIGURES = (
+    "rf", "rf_min", "rf_min_path", "jump", "left", "right", "center", "padding", "period",
+    "aligned", "exact", "size",
+)
+"""The figures every field reports, in output order (DESIGN.md section 1)."""
+
+Finish = Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """The receptive-field figures of one feature map along one axis.
+
+    ``rf`` is the largest hull over all units, ``jump`` the effective stride, ``left`` and
+    ``right`` the hull of unit 0, ``center`` its midpoint, ``padding`` the effective padding
+    ``-left``, ``size`` the feature-map length (``None`` when the input length is unknown).
+    For chains of convolutions and pools ``rf_min == rf_min_path == rf``, ``period == 1``,
+    and the figures are exact and aligned.
+
+    >>> Field.of(IntervalMap(4, -2, 10), 55).center
+    3
+    """
+
+    rf: Scalar
+    rf_min: Scalar
+    rf_min_path: Scalar
+    jump: Scalar
+    left: Scalar
+    right: Scalar
+    center: Scalar
+    padding: Scalar
+    period: Scalar
+    aligned: bool
+    exact: bool
+    size: Scalar | None
+
+    @classmethod
+    def of(cls, span: IntervalMap, size: Scalar | None, finish: Finish = _same) -> Field:
+        """The figures of a composed interval map; ``finish`` tidies each one."""
+        lo, width = span.lo, span.width
+        rf = finish(width + 1)
+        return cls(
+            rf=rf,
+            rf_min=rf,
+            rf_min_path=rf,
+            jump=finish(span.scale),
+            left=finish(lo),
+            right=finish(lo + width),
+            center=finish(lo + divide(width, 2)),
+            padding=finish(-lo),
+            period=1,
+            aligned=True,
+            exact=True,
+            size=None if size is None else finish(size),
+        )
+
+
+class _Figures:
+    """Figure attributes that read a scalar for one axis and a tuple for several."""
+
+    axes: tuple[Field, ...]
+    per_axis: bool
+
+    def figure(self, name: str) -> Any:
+        """The figure ``name``: a scalar, or a tuple with one entry per axis."""
+        values = tuple(getattr(field, name) for field in self.axes)
+        return values if self.per_axis else values[0]
+
+    def __getattr__(self, name: str) -> Any:
+        if name in FIGURES:
+            return self.figure(name)
+        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+
+@dataclass(frozen=True)
+class Row(_Figures):
+    """The figures after one top-level layer of a network."""
+
+    name: str
+    op: str
+    axes: tuple[Field, ...]
+    per_axis: bool
+
+
+class _Chain:
+    """One axis of a network: composed prefixes, computed eagerly or on demand.
+
+    On demand, a prefix is composed from aligned power-of-two segments (a segment tree,
+    each segment kept once built), so formulas nest ``log n`` deep rather than ``n`` deep:
+    sympy's recursive checks then stay shallow, and reading every row costs ``n log n``.
+    """
+
+    def __init__(self, chain: Sequential, size: Scalar | None, eager: bool) -> None:
+        self.layers = chain.layers
+        self.size = size
+        self.steps: list[Step] | None = list(chain.steps(size)) if eager else None
+        self.segments: dict[tuple[int, int], Geometry] = {}
+
+    def prefix(self, index: int) -> tuple[IntervalMap, Scalar | None]:
+        """The map of layers ``0..index`` and the length after them."""
+        if self.steps is not None:
+            step = self.steps[index]
+            return step.map, step.size
+        geometry = self._compose(index + 1)
+        return geometry.map, None if self.size is None else geometry.sizes(self.size)
+
+    def _compose(self, count: int) -> Geometry:
+        """The geometry of the first ``count`` layers, from cached aligned segments."""
+        span, sizes, start = IDENTITY, SAME_SIZE, 0
+        for bit in reversed(range(count.bit_length())):
+            length = 1 << bit
+            if count & length:
+                segment = self._segment(start, length)
+                span, sizes = span.then(segment.map), sizes.then(segment.sizes)
+                start += length
+        return Geometry(span, sizes)
+
+    def _segment(self, start: int, length: int) -> Geometry:
+        key = (start, length)
+        if key not in self.segments:
+            if length == 1:
+                layer = self.layers[start]
+                before = self._length_before(start) if layer.size_dependent else None
+                self.segments[key] = layer.geometry(before)
+            else:
+                half = length // 2
+                first, second = self._segment(start, half), self._segment(start + half, half)
+                self.segments[key] = Geometry(
+                    first.map.then(second.map), first.sizes.then(second.sizes)
+                )
+        return self.segments[key]
+
+    def _length_before(self, index: int) -> Scalar | None:
+        if self.size is None:
+            return None
+        return self._compose(index).sizes(self.size)
+
+
+class Rows(Sequence[Row]):
+    """The per-layer rows of a report, each built (and kept) when first read."""
+
+    def __init__(
+        self, top: Sequential, chains: list[_Chain], finish: Finish, per_axis: bool
+    ) -> None:
+        self._top, self._chains, self._finish, self._per_axis = top, chains, finish, per_axis
+        self._rows: dict[int, Row] = {}
+
+    def __len__(self) -> int:
+        return len(self._top.layers)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | Sequence[Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        if index not in self._rows:
+            layer = self._top.layers[index]
+            fields = tuple(
+                Field.of(*chain.prefix(index), self._finish) for chain in self._chains
+            )
+            self._rows[index] = Row(row_name(layer, index), layer.op, fields, self._per_axis)
+        return self._rows[index]
+
+    def __iter__(self) -> Iterator[Row]:
+        return (self[i] for i in range(len(self)))
+
+
+@dataclass(frozen=True)
+class Report(_Figures):
+    """The figures of a network's output and of every top-level layer, in order.
+
+    Figures are attributes: ``report.rf``, ``report.jump``, ... (see :data:`FIGURES`);
+    ``report.layers`` holds one :class:`Row` per top-level layer.
+    """
+
+    name: str
+    layers: Rows
+    per_axis: bool
+    size_known: bool = False
+
+    @property
+    def axes(self) -> tuple[Field, ...]:  # type: ignore[override]
+        """The network's figures, one :class:`Field` per axis."""
+        return self.layers[-1].axes
+
+
+def network(net: Layer) -> Sequential:
+    """``net`` as a top-level sequence (a single layer becomes a one-layer network).
+
+    >>> from symrf.layers.window import Conv
+    >>> len(network(Conv(kernel=3)).layers)
+    1
+    """
+    return net if isinstance(net, Sequential) else Sequential(net, name=net.name)
+
+
+def row_name(layer: Layer, index: int) -> str:
+    """A layer's name in reports: its own, or its op and index (``conv_3``).
+
+    >>> from symrf.layers.window import Conv
+    >>> row_name(Conv(kernel=3), 3), row_name(Conv(kernel=3, name="c1"), 3)
+    ('conv_3', 'c1')
+    """
+    return layer.name or f"{layer.op}_{index}"
+
+
+def analyse(
+    net: Layer,
+    sizes: Sequence[Scalar | None],
+    finish: Finish = _same,
+    *,
+    eager: bool,
+    size_known: bool = False,
+) -> Report:
+    """Fold ``net`` along each axis and report the figures after every top-level layer.
+
+    Args:
+        net: The network.
+        sizes: The input length on each axis (``None`` when unknown); one entry per axis.
+        finish: Applied to each figure (the symbolic engine simplifies here).
+        eager: Scan every prefix now (numeric), or compose each row when read (symbolic).
+        size_known: Whether the input size was given (so reports show ``size``).
+    """
+    top = network(net)
+    count = top.axes()
+    per_axis = count > 1
+    if len(sizes) == 1 and count > 1:
+        sizes = list(sizes) * count
+    chains = [
+        _Chain(top.axis(index) if per_axis else top, sizes[index], eager)
+        for index in range(count)
+    ]
+    rows = Rows(top, chains, finish, per_axis)
+    return Report(top.name or "network", rows, per_axis, size_known)

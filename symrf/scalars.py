@@ -1,0 +1,381 @@
+"""The one boundary for numbers and expressions, symbols, and the safe expression parser.
+
+A layer parameter is an ``int``, a ``fractions.Fraction`` or a sympy expression. Everything
+entering symrf passes through :func:`scalar`, which normalises exact numbers to ``int`` and
+``Fraction`` (so the numeric path never carries sympy objects) and rejects floats and raw
+strings with a hint. Spec files are untrusted, so expression strings are read by
+:func:`parse`, a whitelist over Python's ``ast``: integers, names, ``+ - * / ** //`` and
+parentheses. Nothing here calls ``eval`` or ``sympify`` on text.
+
+>>> k, = symbols("k")
+>>> parse("2*k + 1") == 2*k + 1
+True
+>>> scalar(sympy.Integer(3))
+3
+"""
+
+from __future__ import annotations
+
+import ast
+import keyword
+import math
+from fractions import Fraction
+from typing import TypeAlias
+
+import sympy
+
+from symrf.errors import ExpressionError, ScalarTypeError
+
+Scalar: TypeAlias = int | Fraction | sympy.Expr
+"""A parameter or figure: an exact number or a sympy expression."""
+
+# sympify reads these single letters as sympy objects, so output using them would not read back.
+_RESERVED = frozenset({"N", "S", "Q", "O", "E", "I"})
+
+
+def symbol(name: str) -> sympy.Symbol:
+    """Return the positive-integer symbol ``name``, the same object for the same name.
+
+    All symbols in symrf carry ``integer=True, positive=True``, so a symbol made here, one
+    read from a spec file and one made by :func:`symbols` are equal.
+
+    Args:
+        name: A Python identifier that sympy would read back as a plain symbol.
+
+    Raises:
+        ExpressionError: The name is not an identifier or would not read back as a symbol.
+
+    >>> symbol("k").is_positive
+    True
+    """
+    _check_name(name)
+    return sympy.Symbol(name, integer=True, positive=True)
+
+
+def symbols(names: str) -> tuple[sympy.Symbol, ...]:
+    """Make positive-integer symbols from a space- or comma-separated string.
+
+    >>> k, s, n = symbols("k s n")
+    >>> (k - 1) * n + 1
+    n*(k - 1) + 1
+    """
+    parts = [part for part in names.replace(",", " ").split() if part]
+    if not parts:
+        raise ExpressionError(f"symbols({names!r}) names no symbol; pass names like 'k s n'.")
+    return tuple(symbol(part) for part in parts)
+
+
+def _check_name(name: str) -> None:
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise ExpressionError(
+            f"{name!r} is not a valid symbol name; use a Python identifier such as 'k' or 'k1'."
+        )
+    if name.startswith("_"):
+        raise ExpressionError(
+            f"symbol name {name!r} starts with an underscore; use a plain name such as 'k'."
+        )
+    if name in _RESERVED or hasattr(sympy, name):
+        raise ExpressionError(
+            f"symbol name {name!r} is a sympy name (sympify would not read it back as a "
+            f"symbol); rename it, e.g. {name.lower() + '_' if name in _RESERVED else name + '1'!r}."
+        )
+
+
+def scalar(value: object, what: str = "value") -> Scalar:
+    """Check and normalise one parameter: the single entry point for numbers and expressions.
+
+    Exact numbers come back as ``int`` (or ``Fraction`` when not whole); sympy numbers are
+    converted to them; other sympy expressions are kept.
+
+    Args:
+        value: An int, a Fraction or a sympy expression.
+        what: How to name the value in an error message (``"kernel of layer 3"``).
+
+    Raises:
+        ScalarTypeError: For floats, strings, bools and anything else.
+
+    >>> scalar(Fraction(4, 2)), scalar(Fraction(1, 2))
+    (2, Fraction(1, 2))
+    """
+    if isinstance(value, bool):
+        raise ScalarTypeError(f"{what} is a bool ({value}); give an int.")
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, Fraction):
+        return value.numerator if value.denominator == 1 else value
+    if isinstance(value, sympy.Basic):
+        if isinstance(value, sympy.Rational):
+            return _from_rational(value)
+        if not isinstance(value, sympy.Expr) or value.has(sympy.Float):
+            raise ScalarTypeError(
+                f"{what} is {value} which is not an exact expression; use integers, "
+                "rationals and symbols from symrf.symbols()."
+            )
+        return value
+    if isinstance(value, float):
+        raise ScalarTypeError(
+            f"{what} is the float {value!r}; symrf is exact: give an int, a "
+            "fractions.Fraction or a sympy expression."
+        )
+    if isinstance(value, str):
+        raise ScalarTypeError(
+            f"{what} is the string {value!r}; pass symrf.parse({value!r}) or a symbol from "
+            "symrf.symbols()."
+        )
+    raise ScalarTypeError(
+        f"{what} has type {type(value).__name__}; give an int, a Fraction or a sympy expression."
+    )
+
+
+def _from_rational(value: sympy.Rational) -> int | Fraction:
+    if value.q == 1:
+        return int(value.p)
+    return Fraction(int(value.p), int(value.q))
+
+
+def exact(value: Scalar) -> Scalar:
+    """Return ``value`` with sympy numbers turned into ``int``/``Fraction``.
+
+    >>> exact(sympy.Rational(6, 3)), exact(symbol("k") + 1)
+    (2, k + 1)
+    """
+    if isinstance(value, sympy.Rational):
+        return _from_rational(value)
+    if isinstance(value, Fraction) and value.denominator == 1:
+        return value.numerator
+    return value
+
+
+def is_number(value: object) -> bool:
+    """Tell whether ``value`` is an exact Python number (not a sympy object).
+
+    >>> is_number(3), is_number(Fraction(1, 2)), is_number(symbol("k"))
+    (True, True, False)
+    """
+    return isinstance(value, int | Fraction) and not isinstance(value, bool)
+
+
+def floor(value: Scalar) -> Scalar:
+    """Floor of a number or an expression (``sympy.floor`` only for expressions).
+
+    >>> floor(Fraction(7, 2)), floor(symbol("k") / 2)
+    (3, floor(k/2))
+    """
+    if is_number(value):
+        return math.floor(value)
+    return exact(sympy.floor(value, evaluate=_worth_evaluating(value)))
+
+
+def ceil(value: Scalar) -> Scalar:
+    """Ceiling of a number or an expression.
+
+    >>> ceil(Fraction(7, 2))
+    4
+    """
+    if is_number(value):
+        return math.ceil(value)
+    return exact(sympy.ceiling(value, evaluate=_worth_evaluating(value)))
+
+
+_EVALUATE_LIMIT = 8
+
+
+def _worth_evaluating(value: sympy.Expr) -> bool:
+    """Let sympy rewrite ``floor(x)`` only for small ``x``: on long sums its checks cost seconds.
+
+    Substituting numbers later (``xreplace``) evaluates the floor all the same.
+    """
+    return len(value.free_symbols) <= _EVALUATE_LIMIT
+
+
+def maximum(*values: Scalar) -> Scalar:
+    """Largest of numbers or expressions (``sympy.Max`` only when a value is symbolic).
+
+    >>> maximum(2, 5), maximum(symbol("k") + 2, symbol("k"))
+    (5, k + 2)
+    """
+    if all(is_number(value) for value in values):
+        return max(values)  # type: ignore[type-var]  # ints and Fractions compare exactly
+    return exact(sympy.Max(*values))
+
+
+def minimum(*values: Scalar) -> Scalar:
+    """Smallest of numbers or expressions.
+
+    >>> minimum(2, 5)
+    2
+    """
+    if all(is_number(value) for value in values):
+        return min(values)  # type: ignore[type-var]  # ints and Fractions compare exactly
+    return exact(sympy.Min(*values))
+
+
+def divide(numerator: Scalar, denominator: Scalar) -> Scalar:
+    """Exact quotient: a Fraction (int when whole) for numbers, a sympy quotient otherwise.
+
+    >>> divide(6, 4), divide(6, 3)
+    (Fraction(3, 2), 2)
+    """
+    if is_number(numerator) and is_number(denominator):
+        return exact(Fraction(numerator) / Fraction(denominator))
+    return exact(sympy.Mul(numerator, sympy.Pow(denominator, -1)))
+
+
+class GeometricSum(sympy.Function):
+    """``1 + r + ... + r**(n - 1)`` kept as one term while formulas are built.
+
+    Folding a symbolic chain keeps geometric sums as this opaque term, so simplification can
+    collect on it; :func:`symrf.symbolic.tidy` finally rewrites it as its closed form, a
+    ``Piecewise`` whose first case is ``r = 1``. It evaluates itself for a number ratio.
+
+    >>> r, n = symbols("r n")
+    >>> GeometricSum(r, n).rewrite(sympy.Piecewise)
+    Piecewise((n, Eq(r, 1)), ((r**n - 1)/(r - 1), True))
+    >>> GeometricSum(3, n)
+    3**n/2 - 1/2
+    """
+
+    @classmethod
+    def eval(cls, ratio: sympy.Expr, count: sympy.Expr) -> sympy.Expr | None:  # noqa: D102
+        if ratio == 1:
+            return count
+        if ratio.is_Number:
+            return (ratio**count - 1) / (ratio - 1)
+        return None
+
+    def _eval_rewrite_as_Piecewise(self, ratio: sympy.Expr, count: sympy.Expr, **_: object):
+        return sympy.Piecewise((count, sympy.Eq(ratio, 1)), ((ratio**count - 1) / (ratio - 1), True))
+
+
+def geometric(ratio: Scalar, count: Scalar) -> Scalar:
+    """Sum ``1 + r + r**2 + ... + r**(count - 1)`` in closed form, never unrolled.
+
+    Numbers give numbers; a symbolic ratio gives a :class:`GeometricSum` term.
+
+    >>> geometric(2, 4), geometric(1, 10)
+    (15, 10)
+    """
+    if is_number(ratio) and is_number(count):
+        if ratio == 1:
+            return count
+        return divide(ratio**count - 1, ratio - 1)
+    return exact(GeometricSum(ratio, count))
+
+
+def free_names(value: Scalar) -> set[str]:
+    """Names of the symbols in ``value`` (empty for numbers).
+
+    >>> sorted(free_names(parse("k*n + 1")))
+    ['k', 'n']
+    """
+    if is_number(value):
+        return set()
+    return {sym.name for sym in value.free_symbols}  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- the safe expression parser
+
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: divide,
+    ast.FloorDiv: lambda a, b: floor(divide(a, b)),
+    ast.Pow: lambda a, b: _power(a, b),
+}
+
+
+def _power(base: Scalar, exponent: Scalar) -> Scalar:
+    if is_number(base) and isinstance(exponent, int):
+        return exact(Fraction(base) ** exponent)
+    return exact(sympy.Pow(base, exponent))
+
+_MAX_LENGTH = 1000
+_MAX_EXPONENT = 10_000
+
+
+def parse(text: str, where: str = "expression") -> Scalar:
+    """Read an expression string safely: integers, names, ``+ - * / ** //`` and parentheses.
+
+    The text is parsed with Python's ``ast`` and only whitelisted nodes are turned into
+    values; calls, attributes, subscripts, floats and dunder names are refused. Names become
+    positive-integer symbols (:func:`symbol`).
+
+    Args:
+        text: The expression, e.g. ``"2*k + 1"``.
+        where: How to name the expression's location in an error message.
+
+    Raises:
+        ExpressionError: Anything outside the grammar, with the offending part named.
+
+    >>> parse("s**2 // 2")
+    floor(s**2/2)
+    >>> parse("7")
+    7
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"{where}: expected an expression string, got {text!r}.")
+    if len(text) > _MAX_LENGTH:
+        raise ExpressionError(f"{where}: expression longer than {_MAX_LENGTH} characters.")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError:
+        raise ExpressionError(
+            f"{where}: {text!r} is not a valid expression; use integers, names, "
+            "+ - * / ** // and parentheses."
+        ) from None
+    return _build(tree.body, text, where)
+
+
+def _build(node: ast.AST, text: str, where: str) -> Scalar:
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, int) and not isinstance(node.value, bool):
+            return node.value
+        raise ExpressionError(
+            f"{where}: {text!r} contains the constant {node.value!r}; only integers are "
+            "allowed (symrf is exact: write 1/2, not 0.5)."
+        )
+    if isinstance(node, ast.Name):
+        return symbol_in(node.id, text, where)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        operand = _build(node.operand, text, where)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+        left = _build(node.left, text, where)
+        right = _build(node.right, text, where)
+        if isinstance(node.op, ast.Pow) and is_number(right) and abs(right) > _MAX_EXPONENT:
+            raise ExpressionError(f"{where}: exponent {right} in {text!r} is too large.")
+        if isinstance(node.op, ast.Div | ast.FloorDiv) and right == 0:
+            raise ExpressionError(f"{where}: {text!r} divides by zero.")
+        return exact(_BINARY[type(node.op)](left, right))
+    raise ExpressionError(
+        f"{where}: {text!r} uses {_describe(node)}, which is not allowed; use integers, "
+        "names, + - * / ** // and parentheses."
+    )
+
+
+def symbol_in(name: str, text: str, where: str) -> sympy.Symbol:
+    """Return :func:`symbol` ``(name)``, naming ``text`` and ``where`` in any error.
+
+    >>> symbol_in("k", "k + 1", "layer 0")
+    k
+    """
+    try:
+        return symbol(name)
+    except ExpressionError as error:
+        raise ExpressionError(f"{where}: in {text!r}: {error}") from None
+
+
+def _describe(node: ast.AST) -> str:
+    kinds = {
+        ast.Call: "a function call",
+        ast.Attribute: "an attribute access",
+        ast.Subscript: "a subscript",
+        ast.Lambda: "a lambda",
+        ast.Compare: "a comparison",
+        ast.BoolOp: "a boolean operator",
+    }
+    for kind, label in kinds.items():
+        if isinstance(node, kind):
+            return label
+    return f"a {type(node).__name__} expression"
