@@ -39,6 +39,7 @@ from symrf.report import Field, Report, Row
 from symrf.scalars import parse, symbols
 from symrf.symbolic import derive
 from symrf.spec import load, loads
+from symrf import zoo
 
 __version__ = "0.1.0"
 
@@ -79,4 +80,5 @@ __all__ = [
     "parse",
     "sweep",
     "symbols",
+    "zoo",
 ]

@@ -26,6 +26,17 @@ class SymrfError(Exception):
         return self
 
 
+def located(error: SymrfError, where: str) -> SymrfError:
+    """A copy of ``error`` whose message starts with ``where`` (and the key, if recorded).
+
+    >>> print(located(InvalidLayerError("stride must be >= 1").with_key("stride"), "layers[2]"))
+    layers[2], key 'stride': stride must be >= 1
+    """
+    if error.key:
+        where = f"{where}, key {error.key!r}"
+    return type(error)(f"{where}: {error}")
+
+
 class InvalidLayerError(SymrfError, ValueError):
     """A layer parameter is provably invalid (``stride=0``, ``kernel=0``, negative dilation)."""
 

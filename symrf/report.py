@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any, overload
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
-from symrf.layers.base import Geometry, Layer
+from symrf.layers.base import Geometry, Layer, located_at
 from symrf.layers.compose import Sequential, Step
 from symrf.scalars import Scalar, divide
 
@@ -158,8 +158,9 @@ class _Chain:
         if key not in self.segments:
             if length == 1:
                 layer = self.layers[start]
-                before = self._length_before(start) if layer.size_dependent else None
-                self.segments[key] = layer.geometry(before)
+                with located_at(start, layer):
+                    before = self._length_before(start) if layer.size_dependent else None
+                    self.segments[key] = layer.geometry(before)
             else:
                 half = length // 2
                 first, second = self._segment(start, half), self._segment(start + half, half)
@@ -203,7 +204,7 @@ class Rows(Sequence[Row]):
             fields = tuple(
                 Field.of(*chain.prefix(index), self._finish) for chain in self._chains
             )
-            self._rows[index] = Row(row_name(layer, index), layer.op, fields, self._per_axis)
+            self._rows[index] = Row(layer.row_name(index), layer.op, fields, self._per_axis)
         return self._rows[index]
 
     def __iter__(self) -> Iterator[Row]:
@@ -237,16 +238,6 @@ def network(net: Layer) -> Sequential:
     1
     """
     return net if isinstance(net, Sequential) else Sequential(net, name=net.name)
-
-
-def row_name(layer: Layer, index: int) -> str:
-    """A layer's name in reports: its own, or its op and index (``conv_3``).
-
-    >>> from symrf.layers.window import Conv
-    >>> row_name(Conv(kernel=3), 3), row_name(Conv(kernel=3, name="c1"), 3)
-    ('conv_3', 'c1')
-    """
-    return layer.name or f"{layer.op}_{index}"
 
 
 def analyse(

@@ -11,15 +11,16 @@ Conv(kernel=5, stride=1, dilation=1, padding=0)
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
 
 import sympy
 
 from symrf.algebra import IntervalMap, SizeMap
-from symrf.errors import InvalidLayerError, NetworkError
+from symrf.errors import InvalidLayerError, NetworkError, SymrfError, located
 from symrf.scalars import Scalar, exact, is_number, scalar
 
 
@@ -101,6 +102,24 @@ class Layer:
         """The layer's name, or its op when unnamed."""
         return self.name or self.op
 
+    def row_name(self, index: int) -> str:
+        """The layer's name in reports: its own, or its op and index (``conv_3``).
+
+        >>> from symrf.layers.window import Conv
+        >>> Conv(kernel=3).row_name(3), Conv(kernel=3, name="c1").row_name(3)
+        ('conv_3', 'c1')
+        """
+        return self.name or f"{self.op}_{index}"
+
+
+@contextlib.contextmanager
+def located_at(index: int, layer: Layer) -> Iterator[None]:
+    """Prefix any symrf error raised inside with the layer's place: ``layers[3] (conv_3)``."""
+    try:
+        yield
+    except SymrfError as error:
+        raise located(error, f"layers[{index}] ({layer.row_name(index)})") from None
+
 
 def _has_symbols(value: Param) -> bool:
     items = value if isinstance(value, tuple) else (value,)
@@ -156,7 +175,7 @@ def need_size(layer: Layer, size: Scalar | None) -> Scalar:
     """Return ``size``, or raise because ``layer``'s geometry depends on an unknown length."""
     if size is None:
         raise NetworkError(
-            f"{layer.label()}: its padding depends on the input length (TF 'same' with "
+            f"{layer.op} padding depends on the input length (TF 'same' with "
             "stride > 1); give the input size, or use symrf.derive() for a formula in n_in."
         )
     return size

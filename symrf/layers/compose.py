@@ -23,7 +23,7 @@ import sympy
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
 from symrf.errors import InvalidLayerError, NetworkError, TooLargeError
-from symrf.layers.base import Geometry, Layer, Values, check_at_least, need_size
+from symrf.layers.base import Geometry, Layer, Values, check_at_least, located_at, need_size
 from symrf.scalars import Scalar, is_number, scalar
 
 _MAX_BITS = 1 << 20
@@ -42,12 +42,12 @@ class Step(NamedTuple):
     size: Scalar | None
 
 
-def check_size(layer: Layer, size: Scalar | None) -> None:
+def check_size(size: Scalar | None) -> None:
     """Raise when a known feature-map length is below 1: the input is too small."""
     if size is not None and is_number(size) and size < 1:
         raise NetworkError(
-            f"{layer.label()}: the feature map vanishes (length {size}); give a larger input "
-            "or less downsampling."
+            f"the feature map vanishes (length {size}); give a larger input or less "
+            "downsampling."
         )
 
 
@@ -97,7 +97,11 @@ class Sequential(Layer):
 
     def substitute(self, values: Values) -> Sequential:
         """Substitute into every layer."""
-        return Sequential(*(layer.substitute(values) for layer in self.layers), name=self.name)
+        layers = []
+        for index, layer in enumerate(self.layers):
+            with located_at(index, layer):
+                layers.append(layer.substitute(values))
+        return Sequential(*layers, name=self.name)
 
     def free_symbols(self) -> set[sympy.Symbol]:
         """Symbols of all layers."""
@@ -112,14 +116,15 @@ class Sequential(Layer):
         """Fold the layers, yielding the composed map and the length after each one."""
         total, sizes = IDENTITY, SAME_SIZE
         length = size
-        for layer in self.layers:
-            geometry = layer.geometry(length)
-            total = total.then(geometry.map)
-            sizes = sizes.then(geometry.sizes)
-            if size is not None:
-                # One floor of the input length, not a floor nested per layer.
-                length = sizes(size)
-                check_size(layer, length)
+        for index, layer in enumerate(self.layers):
+            with located_at(index, layer):
+                geometry = layer.geometry(length)
+                total = total.then(geometry.map)
+                sizes = sizes.then(geometry.sizes)
+                if size is not None:
+                    # One floor of the input length, not a floor nested per layer.
+                    length = sizes(size)
+                    check_size(length)
             yield Step(layer, total, sizes, length)
 
     def geometry(self, size: Scalar | None) -> Geometry:
@@ -200,7 +205,7 @@ class Repeat(Layer):
             bits = times * abs(math.log2(abs(scale)))
             if bits > _MAX_BITS:
                 raise TooLargeError(
-                    f"{self.label()}: {times} repetitions of a block with jump {scale} give "
+                    f"{times} repetitions of a block with jump {scale} give "
                     f"numbers of about {int(bits)} bits, too large to evaluate; use "
                     "symrf.derive() with a symbolic count for the closed form."
                 ).with_key("times")
@@ -208,13 +213,13 @@ class Repeat(Layer):
     def _unrolled(self, size: Scalar | None) -> Geometry:
         if not is_number(self.times):
             raise NetworkError(
-                f"{self.label()}: the block's padding depends on its input length (TF 'same' "
+                "the block's padding depends on its input length (TF 'same' "
                 "with stride > 1), so a symbolic repeat count has no closed form; give a "
                 "concrete count or explicit padding."
             ).with_key("times")
         if self.times > _MAX_UNROLL:
             raise TooLargeError(
-                f"{self.label()}: {self.times} repetitions of a block whose padding depends on "
+                f"{self.times} repetitions of a block whose padding depends on "
                 f"its input length would be unrolled one by one (limit {_MAX_UNROLL}); use "
                 "explicit padding."
             ).with_key("times")

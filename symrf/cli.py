@@ -1,0 +1,121 @@
+"""The ``symrf`` command: argument parsing and printing only.
+
+``symrf analyze TARGET [--set NAME=VALUE]... [--input SIZE] [--format FORMAT]`` and
+``symrf zoo``. Bad input exits with status 2 and one line ``symrf: error: ...`` on stderr;
+anything else escaping is a bug (status 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from symrf import zoo
+from symrf.engine import analyze
+from symrf.errors import SpecError, SymrfError, located
+from symrf.export import FORMATS
+from symrf.layers.base import Param, param
+from symrf.scalars import Scalar, parse
+from symrf.spec import Spec, load
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise SymrfError(f"{message} (see 'symrf --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="symrf", description="Symbolic and exact receptive fields.")
+    verbs = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
+    analyze = verbs.add_parser("analyze", help="figures of a spec file or built-in model")
+    analyze.add_argument("target", help="a .toml/.json spec file or a built-in model name")
+    analyze.add_argument(
+        "--set", action="append", default=[], metavar="NAME=VALUE",
+        help="give a symbol a value (an integer or expression); repeatable",
+    )
+    analyze.add_argument("--input", metavar="SIZE", help="input size: 224, 224,160 or n")
+    analyze.add_argument("--format", choices=sorted(FORMATS), default="table")
+    verbs.add_parser("zoo", help="list the built-in models")
+    return parser
+
+
+def read_target(target: str) -> Spec:
+    """A spec file, or a built-in model when no such file exists and the name is known."""
+    if target in zoo.MODELS and not Path(target).exists():
+        network = zoo.build(target)
+        return Spec(target, network)
+    if not Path(target).exists() and Path(target).suffix == "":
+        raise SpecError(
+            f"{target!r} is neither a spec file nor a built-in model; built-in models: "
+            f"{', '.join(sorted(zoo.MODELS))} (symrf zoo)."
+        )
+    return load(target)
+
+
+def read_settings(settings: Sequence[str]) -> dict[str, Scalar]:
+    """``NAME=VALUE`` pairs, values read by the safe expression parser.
+
+    >>> read_settings(["k=3", "s=2*m"])
+    {'k': 3, 's': 2*m}
+    """
+    values: dict[str, Scalar] = {}
+    for setting in settings:
+        name, sep, text = setting.partition("=")
+        name = name.strip()
+        if not sep or not name or not text.strip():
+            raise SymrfError(f"--set {setting!r}: expected NAME=VALUE, e.g. --set k=3.")
+        parse(name, f"--set {setting!r}")  # the name must be a valid symbol name
+        values[name] = parse(text, f"--set {setting!r}")
+    return values
+
+
+def read_size(text: str | None) -> Param | None:
+    """``--input``: one size, or comma-separated sizes per axis.
+
+    >>> read_size("224"), read_size("224,160"), read_size(None)
+    (224, (224, 160), None)
+    """
+    if text is None:
+        return None
+    parts = [parse(part, f"--input {text!r}") for part in text.split(",")]
+    return param(parts if len(parts) > 1 else parts[0], "--input")
+
+
+def run(argv: Sequence[str]) -> str:
+    """Run one command and return what it prints."""
+    args = _parser().parse_args(argv)
+    if args.verb == "zoo":
+        width = max(map(len, zoo.MODELS))
+        return "\n".join(
+            f"{name.ljust(width)}  {model.summary} [{model.source}]"
+            for name, model in sorted(zoo.MODELS.items())
+        )
+    spec = read_target(args.target)
+    size = read_size(args.input) if args.input is not None else spec.input_size
+    values = read_settings(args.set)
+    try:
+        report = analyze(spec.network, input_size=size, values=values)
+        return FORMATS[args.format](report)
+    except SymrfError as error:
+        raise located(error, args.target) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``symrf`` console script; returns the exit status."""
+    try:
+        output = run(sys.argv[1:] if argv is None else argv)
+    except SymrfError as error:
+        message = " ".join(str(error).split())
+        print(f"symrf: error: {message}", file=sys.stderr)
+        return 2
+    print(output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Choosing an engine: exact numbers when everything is known, closed forms otherwise.
+
+:func:`analyze` is what the command line and the exporters call: it substitutes the given
+values, then runs :func:`symrf.numeric.evaluate` when no symbol is left (and no figure needs
+an unknown input size), and :func:`symrf.symbolic.derive` otherwise.
+
+>>> import symrf
+>>> k, = symrf.symbols("k")
+>>> net = symrf.Sequential(symrf.Conv(kernel=k), symrf.Conv(kernel=3))
+>>> analyze(net).rf, analyze(net, values={"k": 5}).rf
+(k + 2, 7)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from symrf.layers.base import Layer
+from symrf.numeric import bind, evaluate
+from symrf.report import Report, network
+from symrf.scalars import Scalar, is_number, symbol
+from symrf.symbolic import derive
+
+
+def analyze(
+    net: Layer, input_size: object = None, values: Mapping[str, Scalar] | None = None
+) -> Report:
+    """Figures of ``net`` with ``values`` substituted: exact numbers if possible, else formulas.
+
+    Args:
+        net: The network.
+        input_size: The input length (int, expression, or one per axis), if known.
+        values: Numbers or expressions for some or all symbols, by name.
+    """
+    values = dict(values or {})
+    top = network(net)
+    numbers = {name: value for name, value in values.items() if is_number(value)}
+    formulas = {symbol(name): value for name, value in values.items() if name not in numbers}
+    if numbers:
+        top = top.substitute(bind(numbers))
+    if formulas:
+        top = top.substitute(formulas)
+    sizes = input_size if isinstance(input_size, tuple) else (input_size,)
+    concrete = not top.free_symbols() and all(s is None or is_number(s) for s in sizes)
+    if concrete and (input_size is not None or not _needs_size(top)):
+        return evaluate(top, input_size=input_size)
+    return derive(top, input_size=input_size)
+
+
+def _needs_size(net: Layer) -> bool:
+    return any(net.axis(i).size_dependent for i in range(net.axes()))

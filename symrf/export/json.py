@@ -1,0 +1,62 @@
+"""JSON output, exactly as DESIGN.md section 6 fixes it.
+
+Integers are JSON integers, exact rationals strings such as ``"1/2"``, formulas strings that
+``sympy.sympify`` reads back; a per-axis network gives a list per figure.
+
+>>> import symrf
+>>> data = to_json(symrf.evaluate(symrf.zoo.build("alexnet")))
+>>> data["rf"], data["jump"], data["layers"][0]["name"], "size" in data
+(195, 32, 'conv1', False)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from fractions import Fraction
+from typing import Any
+
+from symrf.report import FIGURES, Report, Row
+
+
+def value(item: Any) -> Any:
+    """One figure as a JSON value.
+
+    >>> value(3), value(Fraction(1, 2)), value(True), value((1, 2))
+    (3, '1/2', True, [1, 2])
+    """
+    if isinstance(item, bool | int) or item is None:
+        return item
+    if isinstance(item, Fraction):
+        return f"{item.numerator}/{item.denominator}"
+    if isinstance(item, tuple):
+        return [value(part) for part in item]
+    return str(item)
+
+
+def _figures(source: Report | Row, size_known: bool) -> dict[str, Any]:
+    return {
+        name: value(source.figure(name))
+        for name in FIGURES
+        if name != "size" or size_known
+    }
+
+
+@functools.singledispatch
+def to_json(result: Any) -> dict[str, Any]:
+    """Render a result as a JSON-ready dict."""
+    raise TypeError(f"no JSON rendering for {type(result).__name__}")
+
+
+@to_json.register
+def _(report: Report) -> dict[str, Any]:
+    layers = [
+        {"name": row.name, "op": row.op, **_figures(row, report.size_known)}
+        for row in report.layers
+    ]
+    return {"name": report.name, **_figures(report, report.size_known), "layers": layers}
+
+
+def to_json_text(result: Any) -> str:
+    """Render a result as indented JSON text."""
+    return json.dumps(to_json(result), indent=2)

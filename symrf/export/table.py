@@ -1,0 +1,48 @@
+"""A plain-text table for terminals.
+
+>>> import symrf
+>>> print(to_table(symrf.evaluate(symrf.zoo.build("dilated-stack"))))
+dilated-stack: rf 31, jump 1, padding 15
+layer     op    rf  jump  left  right  center  padding
+--------  ----  --  ----  ----  -----  ------  -------
+dilated1  conv  3   1     -1    1      0       1
+dilated2  conv  7   1     -3    3      0       3
+dilated4  conv  15  1     -7    7      0       7
+dilated8  conv  31  1     -15   15     0       15
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from symrf.export.values import columns, notes, text
+from symrf.report import Report
+
+
+@functools.singledispatch
+def to_table(result: Any) -> str:
+    """Render a result as a text table."""
+    raise TypeError(f"no table rendering for {type(result).__name__}")
+
+
+@to_table.register
+def _(report: Report) -> str:
+    names = columns(report)
+    header = ["layer", "op", *names]
+    body = [[row.name, row.op, *(text(row.figure(n)) for n in names)] for row in report.layers]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+
+    title = (
+        f"{report.name}: rf {text(report.rf)}, jump {text(report.jump)}, "
+        f"padding {text(report.padding)}"
+    )
+    if report.size_known:
+        title += f", size {text(report.size)}"
+    rows = [title, line(header), line(["-" * width for width in widths])]
+    rows += [line(cells) for cells in body]
+    rows += [f"note: {note}" for note in notes(report)]
+    return "\n".join(rows)

@@ -1,0 +1,44 @@
+"""Plain-text rendering of one figure, shared by the text formats.
+
+>>> from fractions import Fraction
+>>> text(3), text(Fraction(1, 2)), text(True), text(None)
+('3', '1/2', 'yes', '-')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from symrf.report import FIGURES, Report
+
+COLUMNS = ("rf", "jump", "left", "right", "center", "padding")
+"""Figures shown per layer in tables (``size`` is added when the input size is known)."""
+
+
+def text(value: Any) -> str:
+    """A figure as text: numbers and formulas as sympy prints them, booleans as yes/no."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return " x ".join(text(item) for item in value)
+    return str(value)
+
+
+def columns(report: Report) -> tuple[str, ...]:
+    """The per-layer columns of ``report``."""
+    return (*COLUMNS, "size") if report.size_known else COLUMNS
+
+
+def notes(report: Report) -> list[str]:
+    """Sentences about figures that are not plain exact values (bounds, misalignment)."""
+    found = []
+    if not all(field.exact for field in report.axes):
+        found.append("some figures are proven bounds, not exact values")
+    if not all(field.aligned for field in report.axes):
+        found.append("merged branches are not aligned (their centres differ)")
+    return found
+
+
+__all__ = ["COLUMNS", "FIGURES", "columns", "notes", "text"]
