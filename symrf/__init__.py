@@ -10,6 +10,7 @@ Build a network from layers whose parameters are numbers or sympy symbols, then
 31
 """
 
+from symrf import zoo
 from symrf.algebra import IntervalMap, SizeMap
 from symrf.errors import (
     ExpressionError,
@@ -37,9 +38,8 @@ from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
 from symrf.numeric import Sweep, evaluate, sweep
 from symrf.report import Field, Report, Row
 from symrf.scalars import parse, symbols
-from symrf.symbolic import derive
 from symrf.spec import load, loads
-from symrf import zoo
+from symrf.symbolic import derive
 
 __version__ = "0.1.0"
 

@@ -90,6 +90,7 @@ class SizeMap:
     bias: Scalar
 
     def __call__(self, size: Scalar) -> Scalar:
+        """The output length for input length ``size``."""
         if self.divisor == 1:
             return size + self.offset + self.bias
         return floor(divide(size + self.offset, self.divisor)) + self.bias

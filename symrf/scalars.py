@@ -244,7 +244,8 @@ class GeometricSum(sympy.Function):
         return None
 
     def _eval_rewrite_as_Piecewise(self, ratio: sympy.Expr, count: sympy.Expr, **_: object):
-        return sympy.Piecewise((count, sympy.Eq(ratio, 1)), ((ratio**count - 1) / (ratio - 1), True))
+        closed = (ratio**count - 1) / (ratio - 1)
+        return sympy.Piecewise((count, sympy.Eq(ratio, 1)), (closed, True))
 
 
 def geometric(ratio: Scalar, count: Scalar) -> Scalar:

@@ -21,9 +21,8 @@ from collections.abc import Sequence
 import sympy
 
 from symrf.errors import NetworkError
-from symrf.layers.base import Layer
+from symrf.layers.base import Layer, param
 from symrf.report import Report, analyse, network
-from symrf.layers.base import param
 from symrf.scalars import GeometricSum, Scalar, exact, is_number, symbol
 
 _SMALL = 120

@@ -1,4 +1,4 @@
-"""LaTeX that drops into a paper: the closed forms and a ``tabular`` of per-layer figures.
+r"""LaTeX that drops into a paper: the closed forms and a ``tabular`` of per-layer figures.
 
 Formulas are printed by ``sympy.latex``; the table needs only the standard ``tabular``
 environment (and ``amsmath`` for ``align*``).
@@ -6,7 +6,7 @@ environment (and ``amsmath`` for ``align*``).
 >>> import symrf
 >>> k, = symrf.symbols("k")
 >>> print(to_latex(symrf.derive(symrf.Repeat(symrf.Conv(kernel=k), times=2))).splitlines()[1])
-r &= 2 k - 1 \\\\
+r &= 2 k - 1 \\
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ _SYMBOLS = {"rf": "r", "jump": "j", "left": "\\ell", "right": "\\rho", "center":
 
 
 def latex(item: Any) -> str:
-    """One figure in LaTeX.
+    r"""One figure in LaTeX.
 
-    >>> latex(Fraction(1, 2)), latex(3), latex((3, 5))
-    ('\\\\frac{1}{2}', '3', '3 \\\\times 5')
+    >>> print(latex(Fraction(1, 2)), latex(3), latex((3, 5)))
+    \frac{1}{2} 3 3 \times 5
     """
     if isinstance(item, tuple):
         return " \\times ".join(latex(part) for part in item)

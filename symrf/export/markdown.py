@@ -29,8 +29,10 @@ def to_markdown(result: Any) -> str:
 def _(report: Report) -> str:
     names = columns(report)
     lines = [
-        f"**{report.name}**: rf {_cell(report.rf)}, jump {_cell(report.jump)}, "
-        f"padding {_cell(report.padding)}",
+        (
+            f"**{report.name}**: rf {_cell(report.rf)}, jump {_cell(report.jump)}, "
+            f"padding {_cell(report.padding)}"
+        ),
         "",
         "| " + " | ".join(("layer", "op", *names)) + " |",
         "|" + "---|" * (len(names) + 2),

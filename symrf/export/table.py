@@ -34,7 +34,8 @@ def _(report: Report) -> str:
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
-        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+        padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+        return "  ".join(padded).rstrip()
 
     title = (
         f"{report.name}: rf {text(report.rf)}, jump {text(report.jump)}, "

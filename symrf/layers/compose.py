@@ -129,9 +129,8 @@ class Sequential(Layer):
 
     def geometry(self, size: Scalar | None) -> Geometry:
         """The composed geometry of all layers."""
-        for step in self.steps(size):
-            pass
-        return Geometry(step.map, step.sizes)
+        *_, last = self.steps(size)
+        return Geometry(last.map, last.sizes)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -225,7 +224,7 @@ class Repeat(Layer):
             ).with_key("times")
         size = need_size(self, size)
         total, sizes, length = IDENTITY, SAME_SIZE, size
-        for _ in range(self.times):  # type: ignore[call-overload]
+        for _ in range(int(self.times)):
             geometry = self.block.geometry(length)
             total, sizes = total.then(geometry.map), sizes.then(geometry.sizes)
             length = sizes(size)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symrf.algebra import IDENTITY, IntervalMap, SAME_SIZE, SizeMap
+from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
 from symrf.layers.base import Geometry, Layer, Param, check_at_least, param
 from symrf.scalars import Scalar
 

@@ -74,7 +74,10 @@ class Window(Layer):
         return self.padding is Padding.SAME and self.stride != 1
 
     def geometry(self, size: Scalar | None) -> Geometry:
-        """Hull ``[s*x - left, s*x - left + d*(k-1)]``; length ``floor((m + pads - d*(k-1) - 1)/s) + 1``."""
+        """Hull ``[s*x - left, s*x - left + d*(k-1)]``.
+
+        The length is ``floor((m + pads - d*(k-1) - 1)/s) + 1`` (``ceil(m/s)`` for SAME).
+        """
         span = self.dilation * (self.kernel - 1)
         stride = self.stride
         if self.padding is Padding.SAME:
