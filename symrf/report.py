@@ -267,4 +267,5 @@ def analyse(
         for index in range(count)
     ]
     rows = Rows(top, chains, finish, per_axis)
+    rows[-1]  # the whole network's figures: composes every layer, so bad input raises here
     return Report(top.name or "network", rows, per_axis, size_known)
