@@ -80,6 +80,8 @@ class Sweep:
     """Figures of one network over many parameter assignments: one numpy array per figure.
 
     ``sweep.rf[i]`` is the receptive field for the i-th assignment (after broadcasting).
+    With an input size, ``sweep.valid`` marks the assignments where no feature map vanishes
+    (elsewhere the figures are those of the formulas, not of a network that exists).
     """
 
     values: dict[str, Any]
@@ -121,6 +123,10 @@ def sweep(net: Layer, input_size: object = None, **values: Any) -> Sweep:
         if report.per_axis:
             raise NetworkError("sweep works on one-axis networks; sweep each axis separately.")
         figures[name] = _compile(formula, symbols, arrays, np)
+    if report.size_known:
+        # An assignment is valid when no feature map vanishes (every length >= 1).
+        lengths = [_compile(row.size, symbols, arrays, np) for row in report.layers]
+        figures["valid"] = np.logical_and.reduce([length >= 1 for length in lengths])
     return Sweep(dict(arrays), figures)
 
 

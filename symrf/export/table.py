@@ -1,5 +1,7 @@
 """A plain-text table for terminals.
 
+Formulas too wide for a column are numbered in the table and printed in full below it.
+
 >>> import symrf
 >>> print(to_table(symrf.evaluate(symrf.zoo.build("dilated-stack"))))
 dilated-stack: rf 31, jump 1, padding 15
@@ -17,7 +19,10 @@ import functools
 from typing import Any
 
 from symrf.export.values import columns, notes, text
-from symrf.report import Report
+from symrf.report import Report, Row
+
+_WIDEST = 24
+"""Longer cells (formulas) are printed below the table, keyed by a number in the cell."""
 
 
 @functools.singledispatch
@@ -30,7 +35,16 @@ def to_table(result: Any) -> str:
 def _(report: Report) -> str:
     names = columns(report)
     header = ["layer", "op", *names]
-    body = [[row.name, row.op, *(text(row.figure(n)) for n in names)] for row in report.layers]
+    formulas: list[str] = []
+
+    def cell(row: Row, name: str) -> str:
+        rendered = text(row.figure(name))
+        if len(rendered) <= _WIDEST:
+            return rendered
+        formulas.append(f"[{len(formulas) + 1}] {row.name}.{name} = {rendered}")
+        return f"[{len(formulas)}]"
+
+    body = [[row.name, row.op, *(cell(row, n) for n in names)] for row in report.layers]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
@@ -45,5 +59,6 @@ def _(report: Report) -> str:
         title += f", size {text(report.size)}"
     rows = [title, line(header), line(["-" * width for width in widths])]
     rows += [line(cells) for cells in body]
+    rows += formulas
     rows += [f"note: {note}" for note in notes(report)]
     return "\n".join(rows)
