@@ -22,6 +22,7 @@ from symrf.errors import (
     TooLargeError,
 )
 from symrf.layers.compose import Repeat, Sequential
+from symrf.layers.graph import Graph, Merge, Node, Parallel
 from symrf.layers.pointwise import (
     GELU,
     BatchNorm,
@@ -52,14 +53,18 @@ __all__ = [
     "Dropout",
     "ExpressionError",
     "Field",
+    "Graph",
     "Identity",
     "IntervalMap",
     "InvalidLayerError",
     "LayerNorm",
     "MaxPool",
+    "Merge",
     "NetworkError",
+    "Node",
     "Pad",
     "Padding",
+    "Parallel",
     "ReLU",
     "Repeat",
     "Report",

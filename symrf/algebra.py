@@ -4,7 +4,10 @@ An :class:`IntervalMap` ``(scale, lo, width)`` sends output unit ``x`` to the in
 ``[scale*x + lo, scale*x + lo + width]``. Doing ``first`` and then ``second``
 (``first.then(second)``) gives ``(s1*s2, lo1 + s1*lo2, w1 + s1*w2)``: associative, with
 identity ``(1, 0, 0)``. Keeping the width rather than the right end lets symbolic figures
-such as ``rf = width + 1`` come out without cancelling padding terms.
+such as ``rf = width + 1`` come out without cancelling padding terms. Two more components
+compose alongside: ``narrow``, the width along the narrowest path through branches (it
+composes like ``width``), and ``spread``, the largest offset between the centres of merged
+branches seen so far, in input pixels (``max(spread1, s1*spread2)``).
 
 A :class:`SizeMap` ``(divisor, offset, bias)`` sends an input length ``m`` to the output
 length ``floor((m + offset) / divisor) + bias``. Because
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symrf.scalars import Scalar, divide, floor, geometric
+from symrf.scalars import Scalar, divide, floor, geometric, maximum, minimum
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,20 @@ class IntervalMap:
     scale: Scalar
     lo: Scalar
     width: Scalar
+    narrow: Scalar = None  # type: ignore[assignment]  # defaults to width, see __post_init__
+    spread: Scalar = 0
+
+    def __post_init__(self) -> None:
+        if self.narrow is None:
+            object.__setattr__(self, "narrow", self.width)
+
+    def __repr__(self) -> str:
+        extra = ""
+        if self.narrow is not self.width and self.narrow != self.width:
+            extra += f", narrow={self.narrow}"
+        if self.spread != 0:
+            extra += f", spread={self.spread}"
+        return f"IntervalMap(scale={self.scale}, lo={self.lo}, width={self.width}{extra})"
 
     def then(self, second: IntervalMap) -> IntervalMap:
         """Compose: apply ``self`` first (nearer the input), then ``second``.
@@ -51,6 +68,8 @@ class IntervalMap:
             self.scale * second.scale,
             self.lo + self.scale * second.lo,
             self.width + self.scale * second.width,
+            self.narrow + self.scale * second.narrow,
+            _spread(self.spread, self.scale * second.spread),
         )
 
     def power(self, times: Scalar) -> IntervalMap:
@@ -60,7 +79,12 @@ class IntervalMap:
         IntervalMap(scale=8, lo=0, width=14)
         """
         series = geometric(self.scale, times)
-        return IntervalMap(self.scale**times, self.lo * series, self.width * series)
+        spread = self.spread
+        if spread != 0:  # the largest of spread * scale**i for i < times
+            spread = maximum(spread, spread * self.scale ** (times - 1))
+        return IntervalMap(
+            self.scale**times, self.lo * series, self.width * series, self.narrow * series, spread
+        )
 
     @property
     def hi(self) -> Scalar:
@@ -71,6 +95,30 @@ class IntervalMap:
     def rf(self) -> Scalar:
         """Size of the hull, ``width + 1``."""
         return self.width + 1
+
+
+def _spread(first: Scalar, second: Scalar) -> Scalar:
+    if second == 0:
+        return first
+    return second if first == 0 else maximum(first, second)
+
+
+def union(maps: list[IntervalMap]) -> IntervalMap:
+    """The hull of several maps with one scale: a unit reads the union of their reads.
+
+    ``lo`` is the least left end and the width reaches the greatest right end; ``narrow``
+    keeps the narrowest branch; ``spread`` records how far the branches' centres differ.
+
+    >>> union([IntervalMap(1, -1, 2), IntervalMap(1, 0, 0)])
+    IntervalMap(scale=1, lo=-1, width=2, narrow=0)
+    >>> union([IntervalMap(1, 0, 2), IntervalMap(1, 0, 0)]).spread
+    1
+    """
+    lo = minimum(*(m.lo for m in maps))
+    hi = maximum(*(m.hi for m in maps))
+    centres = [m.lo + divide(m.width, 2) for m in maps]
+    spread = maximum(*(m.spread for m in maps), maximum(*centres) - minimum(*centres))
+    return IntervalMap(maps[0].scale, lo, hi - lo, minimum(*(m.narrow for m in maps)), spread)
 
 
 IDENTITY = IntervalMap(1, 0, 0)

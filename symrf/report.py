@@ -30,11 +30,12 @@ from typing import Any, overload
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
 from symrf.layers.base import Geometry, Layer, located_at
 from symrf.layers.compose import Sequential, Step
+from symrf.layers.graph import Graph
 from symrf.scalars import Scalar, divide
 
 FIGURES = (
     "rf", "rf_min", "rf_min_path", "jump", "left", "right", "center", "padding", "period",
-    "aligned", "exact", "size",
+    "aligned", "offset", "exact", "size",
 )
 """The figures every field reports, in output order (DESIGN.md section 1)."""
 
@@ -52,8 +53,10 @@ class Field:
     ``rf`` is the largest hull over all units, ``jump`` the effective stride, ``left`` and
     ``right`` the hull of unit 0, ``center`` its midpoint, ``padding`` the effective padding
     ``-left``, ``size`` the feature-map length (``None`` when the input length is unknown).
-    For chains of convolutions and pools ``rf_min == rf_min_path == rf``, ``period == 1``,
-    and the figures are exact and aligned.
+    ``rf_min_path`` is the field along the branch path with the smallest one; ``offset`` the
+    largest distance between the centres of branches merged so far (in input pixels), and
+    ``aligned`` says whether it is zero. For chains of convolutions and pools
+    ``rf_min == rf_min_path == rf``, ``period == 1``, and the figures are exact and aligned.
 
     >>> Field.of(IntervalMap(4, -2, 10), 55).center
     3
@@ -69,6 +72,7 @@ class Field:
     padding: Scalar
     period: Scalar
     aligned: bool
+    offset: Scalar
     exact: bool
     size: Scalar | None
 
@@ -77,17 +81,19 @@ class Field:
         """The figures of a composed interval map; ``finish`` tidies each one."""
         lo, width = span.lo, span.width
         rf = finish(width + 1)
+        offset = finish(span.spread)
         return cls(
             rf=rf,
             rf_min=rf,
-            rf_min_path=rf,
+            rf_min_path=rf if span.narrow is width else finish(span.narrow + 1),
             jump=finish(span.scale),
             left=finish(lo),
             right=finish(lo + width),
             center=finish(lo + divide(width, 2)),
             padding=finish(-lo),
             period=1,
-            aligned=True,
+            aligned=offset == 0,
+            offset=offset,
             exact=True,
             size=None if size is None else finish(size),
         )
@@ -128,10 +134,12 @@ class _Chain:
     sympy's recursive checks then stay shallow, and reading every row costs ``n log n``.
     """
 
-    def __init__(self, chain: Sequential, size: Scalar | None, eager: bool) -> None:
-        self.layers = chain.layers
+    def __init__(self, chain: Sequential | Graph, size: Scalar | None, eager: bool) -> None:
+        self.layers = chain.layers if isinstance(chain, Sequential) else ()
         self.size = size
-        self.steps: list[Step] | None = list(chain.steps(size)) if eager else None
+        # Graphs are folded eagerly: their nodes are few and their merges need every input.
+        scan = eager or isinstance(chain, Graph)
+        self.steps: list[Step] | None = list(chain.steps(size)) if scan else None
         self.segments: dict[tuple[int, int], Geometry] = {}
 
     def prefix(self, index: int) -> tuple[IntervalMap, Scalar | None]:
@@ -179,13 +187,17 @@ class Rows(Sequence[Row]):
     """The per-layer rows of a report, each built (and kept) when first read."""
 
     def __init__(
-        self, top: Sequential, chains: list[_Chain], finish: Finish, per_axis: bool
+        self, top: Sequential | Graph, chains: list[_Chain], finish: Finish, per_axis: bool
     ) -> None:
-        self._top, self._chains, self._finish, self._per_axis = top, chains, finish, per_axis
+        self._chains, self._finish, self._per_axis = chains, finish, per_axis
+        self._labels = labels(top)
         self._rows: dict[int, Row] = {}
+        names = [name for name, _ in self._labels]
+        self.output = names.index(top.output) if isinstance(top, Graph) else len(names) - 1
+        """Index of the row that is the network's output (a graph's ``output`` node)."""
 
     def __len__(self) -> int:
-        return len(self._top.layers)
+        return len(self._labels)
 
     @overload
     def __getitem__(self, index: int) -> Row: ...
@@ -200,11 +212,10 @@ class Rows(Sequence[Row]):
         if not 0 <= index < len(self):
             raise IndexError(index)
         if index not in self._rows:
-            layer = self._top.layers[index]
             fields = tuple(
                 Field.of(*chain.prefix(index), self._finish) for chain in self._chains
             )
-            self._rows[index] = Row(layer.row_name(index), layer.op, fields, self._per_axis)
+            self._rows[index] = Row(*self._labels[index], fields, self._per_axis)
         return self._rows[index]
 
     def __iter__(self) -> Iterator[Row]:
@@ -227,17 +238,29 @@ class Report(_Figures):
     @property
     def axes(self) -> tuple[Field, ...]:  # type: ignore[override]
         """The network's figures, one :class:`Field` per axis."""
-        return self.layers[-1].axes
+        return self.layers[self.layers.output].axes
 
 
-def network(net: Layer) -> Sequential:
-    """``net`` as a top-level sequence (a single layer becomes a one-layer network).
+def network(net: Layer) -> Sequential | Graph:
+    """``net`` as a top-level sequence or graph (a single layer becomes a one-layer network).
 
     >>> from symrf.layers.window import Conv
     >>> len(network(Conv(kernel=3)).layers)
     1
     """
-    return net if isinstance(net, Sequential) else Sequential(net, name=net.name)
+    return net if isinstance(net, Sequential | Graph) else Sequential(net, name=net.name)
+
+
+def labels(top: Sequential | Graph) -> list[tuple[str, str]]:
+    """``(name, op)`` of each report row: top-level layers, or graph nodes in order.
+
+    >>> from symrf.layers.window import Conv
+    >>> labels(Sequential(Conv(kernel=3), Conv(kernel=1, name="proj")))
+    [('conv_0', 'conv'), ('proj', 'conv')]
+    """
+    if isinstance(top, Graph):
+        return [(node.name, node.op) for node in top.nodes]
+    return [(layer.row_name(i), layer.op) for i, layer in enumerate(top.layers)]
 
 
 def analyse(
@@ -267,5 +290,5 @@ def analyse(
         for index in range(count)
     ]
     rows = Rows(top, chains, finish, per_axis)
-    rows[-1]  # the whole network's figures: composes every layer, so bad input raises here
+    rows[rows.output]  # the network's figures: composes every layer, so bad input raises here
     return Report(top.name or "network", rows, per_axis, size_known)

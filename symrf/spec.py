@@ -31,6 +31,7 @@ from typing import Any
 from symrf.errors import SpecError, SymrfError
 from symrf.layers.base import Layer, Param
 from symrf.layers.compose import Repeat, Sequential
+from symrf.layers.graph import INPUT, Graph, Merge, Node, Parallel
 from symrf.layers.pointwise import POINTWISE, Pad
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
 from symrf.scalars import parse
@@ -39,8 +40,9 @@ _PLAIN: tuple[type[Layer], ...] = (Conv, MaxPool, AvgPool, Pad, *POINTWISE)
 OPS: dict[str, type[Layer]] = {cls.op: cls for cls in _PLAIN}
 """Op names of spec files and the layer class each one builds."""
 
-_TOP_KEYS = ("name", "input", "layers")
+_TOP_KEYS = ("name", "input", "layers", "nodes", "output")
 _MODES = {mode.value: mode for mode in Padding}
+_MERGES = {mode.value: mode for mode in Merge}
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Spec:
     """A network read from a spec: its name, the network, and the input size if given."""
 
     name: str
-    network: Sequential
+    network: Sequential | Graph
     input_size: Param | None = None
 
 
@@ -99,6 +101,13 @@ def _read_spec(data: dict[str, Any], source: str) -> Spec:
     name = data.get("name", Path(source).stem)
     if not isinstance(name, str):
         raise SpecError(f"{source}: 'name' must be a string, got {name!r}.")
+    size = _read_input(data.get("input"), source)
+    if "nodes" in data:
+        if "layers" in data:
+            raise SpecError(f"{source}: give either 'layers' (a chain) or 'nodes' (a graph).")
+        return Spec(name, _read_graph(data, source, name), size)
+    if "output" in data:
+        raise SpecError(f"{source}: 'output' belongs to the graph form; add 'nodes'.")
     layers = data.get("layers")
     if not isinstance(layers, list) or not layers:
         raise SpecError(
@@ -106,7 +115,40 @@ def _read_spec(data: dict[str, Any], source: str) -> Spec:
             "'layers' list with at least one layer."
         )
     network = Sequential(*_read_layers(layers, source, "layers"), name=name)
-    return Spec(name, network, _read_input(data.get("input"), source))
+    return Spec(name, network, size)
+
+
+def _read_graph(data: dict[str, Any], source: str, name: str) -> Graph:
+    entries = data["nodes"]
+    if not isinstance(entries, list) or not entries:
+        raise SpecError(f"{source}: 'nodes' must be a non-empty list of nodes.")
+    nodes = []
+    previous = INPUT
+    for index, entry in enumerate(entries):
+        path = f"nodes[{index}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise SpecError(f"{source}: {path} must be a table with a string 'name'.")
+        where = f"{path} ({entry['name']})"
+        inputs = entry.get("inputs", [previous])
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+            raise SpecError(f"{source}: {where}, key 'inputs': give a list of node names.")
+        layer_entry = {k: v for k, v in entry.items() if k != "inputs"}
+        if entry.get("op") in _MERGES:
+            _check_keys(layer_entry, ("op", "name"), source, where, entry.get("op"))
+            nodes.append(Node(entry["name"], tuple(inputs), merge=_MERGES[entry["op"]]))
+        else:
+            layer = _read_layer(layer_entry, source, path, index)
+            nodes.append(Node(entry["name"], tuple(inputs), layer))
+        previous = entry["name"]
+    output = data.get("output")
+    if output is not None and not isinstance(output, str):
+        raise SpecError(f"{source}: 'output' must be a node name.")
+    try:
+        return Graph(nodes, output, name=name)
+    except SymrfError as error:
+        raise SpecError(f"{source}: {error}") from None
 
 
 def _read_input(data: Any, source: str) -> Param | None:
@@ -171,8 +213,26 @@ def _read_repeat(entry: dict[str, Any], source: str, path: str, where: str) -> L
     return Repeat(body, times=times, name=entry.get("name"))
 
 
+def _read_parallel(entry: dict[str, Any], source: str, path: str, where: str) -> Layer:
+    _check_keys(entry, ("op", "name", "branches", "merge"), source, where, "parallel")
+    branches = entry.get("branches")
+    if not isinstance(branches, list) or not branches:
+        raise SpecError(
+            f"{source}: {where}, key 'branches': give a list of branches, each a list of "
+            "layers (an identity branch is [{op = \"identity\"}])."
+        )
+    read = [
+        _read_layers(branch, source, f"{path}.branches[{i}]") for i, branch in enumerate(branches)
+    ]
+    merge = entry.get("merge", "add")
+    if merge not in _MERGES:
+        raise SpecError(f"{source}: {where}, key 'merge': {merge!r}; use 'add' or 'concat'.")
+    return Parallel(*read, merge=_MERGES[merge], name=entry.get("name"))
+
+
 _STRUCTURE: dict[str, Callable[[dict[str, Any], str, str, str], Layer]] = {
     "repeat": _read_repeat,
+    "parallel": _read_parallel,
 }
 """Structural ops, read by their own functions (they hold layers rather than numbers)."""
 

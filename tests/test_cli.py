@@ -31,7 +31,7 @@ def test_json_follows_the_contract(capsys):
     assert status == 0
     assert list(data) == [
         "name", "rf", "rf_min", "rf_min_path", "jump", "left", "right", "center", "padding",
-        "period", "aligned", "exact", "size", "layers",
+        "period", "aligned", "offset", "exact", "size", "layers",
     ]
     assert (data["rf"], data["jump"], data["size"], data["exact"]) == (195, 32, 6, True)
     assert [row["name"] for row in data["layers"]][:2] == ["conv1", "pool1"]

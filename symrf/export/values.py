@@ -27,8 +27,16 @@ def text(value: Any) -> str:
 
 
 def columns(report: Report) -> tuple[str, ...]:
-    """The per-layer columns of ``report``."""
-    return (*COLUMNS, "size") if report.size_known else COLUMNS
+    """The per-layer columns of ``report``: branch figures appear when they say something."""
+    names = list(COLUMNS)
+    rows = list(report.layers)
+    if any(row.rf_min_path != row.rf for row in rows):
+        names.insert(1, "rf_min_path")
+    if any(row.offset != (0,) * len(row.axes) and row.offset != 0 for row in rows):
+        names.append("offset")
+    if report.size_known:
+        names.append("size")
+    return tuple(names)
 
 
 def notes(report: Report) -> list[str]:

@@ -1,0 +1,305 @@
+"""Branching networks: :class:`Parallel` blocks and general DAGs (:class:`Graph`).
+
+A unit of a merged map depends on the union of the branches' dependency sets, so its hull
+is the union of the branches' hulls (:func:`symrf.algebra.union`): the least left end and
+the greatest right end. With aligned branches the receptive field is the largest branch's;
+with misaligned ones it can exceed every branch, and ``offset`` reports by how much their
+centres differ. Branches with different jumps cannot be merged.
+
+>>> from symrf.layers.window import Conv
+>>> block = Parallel([Conv(kernel=3, padding=1), Conv(kernel=3, padding=1)], [])
+>>> block.geometry(None).map                      # a residual block: rf 5, shortest path 1
+IntervalMap(scale=1, lo=-2, width=4, narrow=0)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import sympy
+
+from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap, union
+from symrf.errors import NetworkError, SymrfError, located
+from symrf.layers.base import Geometry, Layer, Values
+from symrf.layers.compose import Sequential, Step, _common_axes, check_size
+from symrf.scalars import Scalar, exact, is_number
+
+
+class Merge(enum.Enum):
+    """How branches are joined; both take the union of the dependency sets."""
+
+    ADD = "add"
+    CONCAT = "concat"
+
+
+def _branch(layers: Layer | Sequence[Layer]) -> Layer | None:
+    if isinstance(layers, Layer):
+        return layers
+    layers = list(layers)
+    if len(layers) == 1:
+        return layers[0]
+    return Sequential(*layers) if layers else None  # an empty branch is the identity
+
+
+def merge_geometries(
+    geometries: Sequence[Geometry], labels: Sequence[str], size: Scalar | None
+) -> Geometry:
+    """Union of branch geometries that start from the same map; lengths must agree.
+
+    Raises:
+        NetworkError: The branches' jumps differ, or their known lengths differ.
+    """
+    scales = [exact(g.map.scale) for g in geometries]
+    for label, scale in zip(labels[1:], scales[1:], strict=True):
+        if sympy.simplify(scale - scales[0]) != 0 if not is_number(scale) else scale != scales[0]:
+            raise NetworkError(
+                f"branches disagree on jump: {labels[0]} has jump {scales[0]}, {label} has "
+                f"jump {scale}. Give the branches the same total stride (e.g. a strided "
+                "projection on the skip branch)."
+            )
+    if size is not None and is_number(size):
+        lengths = [g.sizes(size) for g in geometries]
+        if any(length != lengths[0] for length in lengths):
+            shown = ", ".join(f"{label} {length}" for label, length in zip(labels, lengths,
+                                                                             strict=True))
+            raise NetworkError(
+                f"branches give feature maps of different lengths ({shown}); merged maps "
+                "must have equal lengths: adjust padding or strides."
+            )
+    return Geometry(union([g.map for g in geometries]), geometries[0].sizes)
+
+
+@dataclass(frozen=True, init=False)
+class Parallel(Layer):
+    """Branches applied to the same input and merged (residual add, Inception concat).
+
+    Each branch is a layer or a list of layers; an empty list is the identity (a skip).
+
+    >>> from symrf.layers.window import Conv
+    >>> Parallel([Conv(kernel=3, stride=2)], [Conv(kernel=1, name="skip")]).geometry(None)
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    symrf.errors.NetworkError: branches disagree on jump: branch 0 (conv) has jump 2, ...
+    """
+
+    op = "parallel"
+    branches: tuple[Layer | None, ...]
+    merge: Merge
+
+    def __init__(
+        self, *branches: Layer | Sequence[Layer], merge: Merge | str = Merge.ADD,
+        name: str | None = None,
+    ) -> None:
+        if len(branches) < 1:
+            raise NetworkError("Parallel needs at least one branch.")
+        try:
+            mode = Merge(merge.lower()) if isinstance(merge, str) else Merge(merge)
+        except ValueError:
+            raise NetworkError(f"merge is {merge!r}; use 'add' or 'concat'.").with_key(
+                "merge"
+            ) from None
+        object.__setattr__(self, "branches", tuple(_branch(b) for b in branches))
+        object.__setattr__(self, "merge", mode)
+        object.__setattr__(self, "name", name)
+
+    def params(self) -> dict[str, object]:
+        """Structure only: no geometric parameters of its own."""
+        return {}
+
+    def labels(self) -> list[str]:
+        """``branch i (name)`` for each branch."""
+        return [
+            f"branch {i} ({b.label() if b is not None else 'identity'})"
+            for i, b in enumerate(self.branches)
+        ]
+
+    def axes(self) -> int:
+        """The branches' common number of axes."""
+        return _common_axes(tuple(b for b in self.branches if b is not None), self.label())
+
+    def axis(self, index: int) -> Parallel:
+        """The block along axis ``index``."""
+        return Parallel(*(b.axis(index) if b else [] for b in self.branches),
+                        merge=self.merge, name=self.name)
+
+    def substitute(self, values: Values) -> Parallel:
+        """Substitute into every branch."""
+        return Parallel(*(b.substitute(values) if b else [] for b in self.branches),
+                        merge=self.merge, name=self.name)
+
+    def free_symbols(self) -> set[sympy.Symbol]:
+        """Symbols of all branches."""
+        return set().union(*(b.free_symbols() for b in self.branches if b is not None))
+
+    @property
+    def size_dependent(self) -> bool:
+        """Whether a branch's geometry depends on its input length."""
+        return any(b.size_dependent for b in self.branches if b is not None)
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """The union of the branches' geometries."""
+        geometries = []
+        for label, branch in zip(self.labels(), self.branches, strict=True):
+            try:
+                geometries.append(
+                    branch.geometry(size) if branch else Geometry(IDENTITY, SAME_SIZE)
+                )
+            except SymrfError as error:
+                raise located(error, label) from None
+        return merge_geometries(geometries, self.labels(), size)
+
+
+@dataclass(frozen=True)
+class Node:
+    """One node of a :class:`Graph`: a layer applied to one input, or a merge of several."""
+
+    name: str
+    inputs: tuple[str, ...]
+    layer: Layer | None = None
+    merge: Merge | None = None
+
+    @property
+    def op(self) -> str:
+        """The op label: the layer's op, or the merge mode."""
+        return self.layer.op if self.layer is not None else self.merge.value  # type: ignore[union-attr]
+
+
+INPUT = "input"
+"""The name of the network input in a graph."""
+
+
+@dataclass(frozen=True, init=False)
+class Graph(Layer):
+    """A network as a DAG of named nodes; ``output`` names the final node (default: last).
+
+    >>> from symrf.layers.window import Conv
+    >>> net = Graph([Node("a", ("input",), Conv(kernel=3)), Node("b", ("input",), Conv(kernel=5)),
+    ...              Node("sum", ("a", "b"), merge=Merge.ADD)])
+    >>> [(step.layer, step.map.width) for step in net.steps(None)]
+    [('a', 2), ('b', 4), ('sum', 4)]
+    """
+
+    op = "graph"
+    nodes: tuple[Node, ...]
+    output: str
+
+    def __init__(self, nodes: Sequence[Node], output: str | None = None,
+                 name: str | None = None) -> None:
+        nodes = tuple(nodes)
+        if not nodes:
+            raise NetworkError("the graph has no nodes; add at least one node.")
+        object.__setattr__(self, "nodes", _ordered(nodes))
+        object.__setattr__(self, "output", output or nodes[-1].name)
+        object.__setattr__(self, "name", name)
+        if self.output not in {node.name for node in nodes}:
+            raise NetworkError(
+                f"output {self.output!r} is not a node; name one of the graph's nodes."
+            ).with_key("output")
+
+    def params(self) -> dict[str, object]:
+        """Structure only."""
+        return {}
+
+    def _rebuild(self, layers: Iterator[Layer | None]) -> Graph:
+        nodes = [Node(n.name, n.inputs, layer, n.merge) for n, layer in zip(self.nodes, layers,
+                                                                              strict=True)]
+        return Graph(nodes, self.output, self.name)
+
+    def axes(self) -> int:
+        """The nodes' common number of axes."""
+        return _common_axes(tuple(n.layer for n in self.nodes if n.layer), self.label())
+
+    def axis(self, index: int) -> Graph:
+        """The graph along axis ``index``."""
+        return self._rebuild(n.layer.axis(index) if n.layer else None for n in self.nodes)
+
+    def substitute(self, values: Values) -> Graph:
+        """Substitute into every node."""
+        return self._rebuild(n.layer.substitute(values) if n.layer else None for n in self.nodes)
+
+    def free_symbols(self) -> set[sympy.Symbol]:
+        """Symbols of all nodes."""
+        return set().union(*(n.layer.free_symbols() for n in self.nodes if n.layer))
+
+    @property
+    def size_dependent(self) -> bool:
+        """Whether a node's geometry depends on its input length."""
+        return any(n.layer.size_dependent for n in self.nodes if n.layer)
+
+    def steps(self, size: Scalar | None) -> Iterator[Step]:
+        """Each node's map and length from the graph input, in order.
+
+        ``Step.layer`` holds the node's name.
+        """
+        maps: dict[str, IntervalMap] = {INPUT: IDENTITY}
+        sizes: dict[str, SizeMap] = {INPUT: SAME_SIZE}
+        for node in self.nodes:
+            try:
+                if node.layer is not None:
+                    (source,) = node.inputs
+                    length = None if size is None else sizes[source](size)
+                    local = node.layer.geometry(length)
+                    maps[node.name] = maps[source].then(local.map)
+                    sizes[node.name] = sizes[source].then(local.sizes)
+                else:
+                    merged = merge_geometries(
+                        [Geometry(maps[i], sizes[i]) for i in node.inputs],
+                        [f"input {i!r}" for i in node.inputs], size,
+                    )
+                    maps[node.name], sizes[node.name] = merged
+                length = None if size is None else sizes[node.name](size)
+                check_size(length)
+            except SymrfError as error:
+                raise located(error, f"node {node.name!r}") from None
+            yield Step(node.name, maps[node.name], sizes[node.name], length)  # type: ignore[arg-type]
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """The output node's geometry."""
+        for step in self.steps(size):
+            if step.layer == self.output:
+                return Geometry(step.map, step.sizes)
+        raise AssertionError("the output node is checked in __init__")
+
+
+def _ordered(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
+    """Check names and inputs, and return the nodes in a dependency order (stable)."""
+    names = [node.name for node in nodes]
+    for node in nodes:
+        if node.name == INPUT or names.count(node.name) > 1:
+            raise NetworkError(
+                f"node name {node.name!r} is "
+                + ("reserved for the network input" if node.name == INPUT else "used twice")
+                + "; give every node a unique name."
+            )
+        if node.layer is None and len(node.inputs) < 2:
+            raise NetworkError(
+                f"node {node.name!r}: a merge needs at least two inputs, got "
+                f"{len(node.inputs)}; list two or more nodes in 'inputs'."
+            )
+        if node.layer is not None and len(node.inputs) != 1:
+            raise NetworkError(
+                f"node {node.name!r}: a {node.layer.op} node takes one input, got "
+                f"{len(node.inputs)}; merge several inputs with an 'add' or 'concat' node first."
+            )
+        for source in node.inputs:
+            if source != INPUT and source not in names:
+                raise NetworkError(
+                    f"node {node.name!r}: input {source!r} is not a node; use 'input' or "
+                    f"the name of another node."
+                )
+    done: set[str] = {INPUT}
+    order: list[Node] = []
+    pending = list(nodes)
+    while pending:  # take the first node whose inputs are done: the given order when valid
+        ready = next((n for n in pending if all(i in done for i in n.inputs)), None)
+        if ready is None:
+            cycle = ", ".join(repr(n.name) for n in pending)
+            raise NetworkError(
+                f"the graph has a cycle through nodes {cycle}; a network must be acyclic."
+            )
+        order.append(ready)
+        done.add(ready.name)
+        pending.remove(ready)
+    return tuple(order)
