@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
 from symrf.layers.base import Geometry, Layer, located_at
@@ -105,15 +105,34 @@ class _Figures:
     axes: tuple[Field, ...]
     per_axis: bool
 
+    if TYPE_CHECKING:  # the figure properties set below, for type checkers
+        rf: Any
+        rf_min: Any
+        rf_min_path: Any
+        jump: Any
+        left: Any
+        right: Any
+        center: Any
+        padding: Any
+        period: Any
+        aligned: Any
+        offset: Any
+        exact: Any
+        size: Any
+
     def figure(self, name: str) -> Any:
         """The figure ``name``: a scalar, or a tuple with one entry per axis."""
-        values = tuple(getattr(field, name) for field in self.axes)
-        return values if self.per_axis else values[0]
+        if not self.per_axis:
+            return getattr(self.axes[0], name)
+        return tuple(getattr(field, name) for field in self.axes)
 
-    def __getattr__(self, name: str) -> Any:
-        if name in FIGURES:
-            return self.figure(name)
-        raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+
+def _figure_property(name: str) -> property:
+    return property(lambda self: self.figure(name), doc=f"The ``{name}`` figure.")
+
+
+for _name in FIGURES:  # report.rf, row.jump, ...: one property per figure
+    setattr(_Figures, _name, _figure_property(_name))
 
 
 @dataclass(frozen=True)

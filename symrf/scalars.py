@@ -216,6 +216,8 @@ def divide(numerator: Scalar, denominator: Scalar) -> Scalar:
     >>> divide(6, 4), divide(6, 3)
     (Fraction(3, 2), 2)
     """
+    if type(numerator) is int and type(denominator) is int and numerator % denominator == 0:
+        return numerator // denominator  # the common case, without building a Fraction
     if is_number(numerator) and is_number(denominator):
         return exact(Fraction(numerator) / Fraction(denominator))
     return exact(sympy.Mul(numerator, sympy.Pow(denominator, -1)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
@@ -60,7 +61,8 @@ class Layer:
         >>> Conv(kernel=3).params()
         {'kernel': 3, 'stride': 1, 'dilation': 1, 'padding': 0}
         """
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "name"}
+        names = _param_names(type(self))  # type: ignore[arg-type]  # classes are hashable
+        return {name: getattr(self, name) for name in names}
 
     def axes(self) -> int:
         """Number of axes the parameters give (1 when every parameter is a scalar)."""
@@ -119,6 +121,11 @@ def located_at(index: int, layer: Layer) -> Iterator[None]:
         yield
     except SymrfError as error:
         raise located(error, f"layers[{index}] ({layer.row_name(index)})") from None
+
+
+@functools.cache
+def _param_names(cls: type[Layer]) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls) if f.name != "name")
 
 
 def _has_symbols(value: Param) -> bool:

@@ -17,12 +17,12 @@ import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import sympy
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
-from symrf.errors import InvalidLayerError, NetworkError, TooLargeError
+from symrf.errors import InvalidLayerError, NetworkError, SymrfError, TooLargeError, located
 from symrf.layers.base import Geometry, Layer, Values, check_at_least, located_at, need_size
 from symrf.scalars import Scalar, is_number, scalar
 
@@ -62,6 +62,7 @@ class Sequential(Layer):
 
     op = "sequential"
     layers: tuple[Layer, ...]
+    _cache: dict[str, Any] = dataclasses.field(init=False, compare=False, repr=False)
 
     def __init__(self, *layers: Layer | list[Layer], name: str | None = None) -> None:
         if len(layers) == 1 and isinstance(layers[0], list | tuple):
@@ -79,6 +80,7 @@ class Sequential(Layer):
             )
         object.__setattr__(self, "layers", tuple(layers))
         object.__setattr__(self, "name", name)
+        object.__setattr__(self, "_cache", {})  # derived facts (axes, symbols), not fields
 
     def __repr__(self) -> str:
         return f"Sequential({', '.join(map(repr, self.layers))})"
@@ -89,7 +91,9 @@ class Sequential(Layer):
 
     def axes(self) -> int:
         """The common number of axes of the layers (scalar-only layers fit any)."""
-        return _common_axes(self.layers, self.label())
+        if "axes" not in self._cache:
+            self._cache["axes"] = _common_axes(self.layers, self.label())
+        return int(self._cache["axes"])
 
     def axis(self, index: int) -> Sequential:
         """The one-axis network along axis ``index``."""
@@ -105,7 +109,9 @@ class Sequential(Layer):
 
     def free_symbols(self) -> set[sympy.Symbol]:
         """Symbols of all layers."""
-        return set().union(*(layer.free_symbols() for layer in self.layers))
+        if "symbols" not in self._cache:
+            self._cache["symbols"] = set().union(*(la.free_symbols() for la in self.layers))
+        return set(self._cache["symbols"])
 
     @property
     def size_dependent(self) -> bool:
@@ -117,7 +123,7 @@ class Sequential(Layer):
         total, sizes = IDENTITY, SAME_SIZE
         length = size
         for index, layer in enumerate(self.layers):
-            with located_at(index, layer):
+            try:
                 geometry = layer.geometry(length)
                 total = total.then(geometry.map)
                 sizes = sizes.then(geometry.sizes)
@@ -125,6 +131,8 @@ class Sequential(Layer):
                     # One floor of the input length, not a floor nested per layer.
                     length = sizes(size)
                     check_size(length)
+            except SymrfError as error:
+                raise located(error, f"layers[{index}] ({layer.row_name(index)})") from None
             yield Step(layer, total, sizes, length)
 
     def geometry(self, size: Scalar | None) -> Geometry:
