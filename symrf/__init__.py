@@ -35,6 +35,8 @@ from symrf.layers.pointwise import (
     Sigmoid,
     Tanh,
 )
+from symrf.layers.resample import ConvTranspose, Mode, PixelShuffle, PixelUnshuffle, Upsample
+from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
 from symrf.numeric import Sweep, evaluate, sweep
 from symrf.report import Field, Report, Row
@@ -46,25 +48,32 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GELU",
+    "AdaptivePool",
     "AvgPool",
     "BatchNorm",
     "ChannelShuffle",
     "Conv",
+    "ConvTranspose",
     "Dropout",
     "ExpressionError",
     "Field",
+    "GlobalPool",
     "Graph",
     "Identity",
     "IntervalMap",
     "InvalidLayerError",
     "LayerNorm",
+    "Linear",
     "MaxPool",
     "Merge",
+    "Mode",
     "NetworkError",
     "Node",
     "Pad",
     "Padding",
     "Parallel",
+    "PixelShuffle",
+    "PixelUnshuffle",
     "ReLU",
     "Repeat",
     "Report",
@@ -78,6 +87,7 @@ __all__ = [
     "SymrfError",
     "Tanh",
     "TooLargeError",
+    "Upsample",
     "derive",
     "evaluate",
     "load",

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symrf.scalars import Scalar, divide, floor, geometric, maximum, minimum
+from symrf.errors import NetworkError
+from symrf.scalars import Scalar, divide, floor, geometric, is_number, maximum, minimum
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,8 @@ class IntervalMap:
     width: Scalar
     narrow: Scalar = None  # type: ignore[assignment]  # defaults to width, see __post_init__
     spread: Scalar = 0
+    exact: bool = True
+    """False when the hull of each unit only lies inside the map (resampling layers)."""
 
     def __post_init__(self) -> None:
         if self.narrow is None:
@@ -56,6 +59,8 @@ class IntervalMap:
             extra += f", narrow={self.narrow}"
         if self.spread != 0:
             extra += f", spread={self.spread}"
+        if not self.exact:
+            extra += ", exact=False"
         return f"IntervalMap(scale={self.scale}, lo={self.lo}, width={self.width}{extra})"
 
     def then(self, second: IntervalMap) -> IntervalMap:
@@ -70,6 +75,7 @@ class IntervalMap:
             self.width + self.scale * second.width,
             self.narrow + self.scale * second.narrow,
             _spread(self.spread, self.scale * second.spread),
+            self.exact and second.exact,
         )
 
     def power(self, times: Scalar) -> IntervalMap:
@@ -83,7 +89,8 @@ class IntervalMap:
         if spread != 0:  # the largest of spread * scale**i for i < times
             spread = maximum(spread, spread * self.scale ** (times - 1))
         return IntervalMap(
-            self.scale**times, self.lo * series, self.width * series, self.narrow * series, spread
+            self.scale**times, self.lo * series, self.width * series, self.narrow * series, spread,
+            self.exact,
         )
 
     @property
@@ -118,7 +125,8 @@ def union(maps: list[IntervalMap]) -> IntervalMap:
     hi = maximum(*(m.hi for m in maps))
     centres = [m.lo + divide(m.width, 2) for m in maps]
     spread = maximum(*(m.spread for m in maps), maximum(*centres) - minimum(*centres))
-    return IntervalMap(maps[0].scale, lo, hi - lo, minimum(*(m.narrow for m in maps)), spread)
+    narrow = minimum(*(m.narrow for m in maps))
+    return IntervalMap(maps[0].scale, lo, hi - lo, narrow, spread, all(m.exact for m in maps))
 
 
 IDENTITY = IntervalMap(1, 0, 0)
@@ -143,12 +151,24 @@ class SizeMap:
             return size + self.offset + self.bias
         return floor(divide(size + self.offset, self.divisor)) + self.bias
 
-    def then(self, second: SizeMap) -> SizeMap:
+    def then(self, second: SizeMap | SizeChain) -> SizeMap | SizeChain:
         """Compose: apply ``self`` first, then ``second``.
+
+        Upsampling maps have divisor ``1/f`` (``m -> f*m + c``). The floor law merges two maps
+        when the second divides by an integer, or when the first has no floor to lose (its
+        divisor is ``1/f``); a downsampling followed by an upsampling stays a
+        :class:`SizeChain`.
 
         >>> SizeMap(2, -1, 1).then(SizeMap(2, -1, 1))(224)
         56
+        >>> from fractions import Fraction
+        >>> SizeMap(2, 0, 0).then(SizeMap(Fraction(1, 2), 0, 0))(7)
+        6
         """
+        if isinstance(second, SizeChain):
+            return SizeChain((self,)).then(second)
+        if not (_integral(second.divisor) or _integral(divide(1, self.divisor))):
+            return SizeChain((self, second))
         return SizeMap(
             self.divisor * second.divisor,
             self.offset + self.divisor * (self.bias + second.offset),
@@ -169,5 +189,55 @@ class SizeMap:
         )
 
 
-SAME_SIZE = SizeMap(1, 0, 0)
+def _integral(value: Scalar) -> bool:
+    if is_number(value):
+        return isinstance(value, int)
+    return bool(getattr(value, "is_integer", False))
+
+
+@dataclass(frozen=True, slots=True)
+class SizeChain:
+    """Size maps applied in turn, kept apart where the floor law cannot merge them.
+
+    >>> from fractions import Fraction
+    >>> SizeChain((SizeMap(2, 0, 0), SizeMap(Fraction(1, 2), 0, 0)))(7)
+    6
+    """
+
+    maps: tuple[SizeMap, ...]
+
+    def __call__(self, size: Scalar) -> Scalar:
+        """The output length for input length ``size``."""
+        for step in self.maps:
+            size = step(size)
+        return size
+
+    def then(self, second: SizeMap | SizeChain) -> SizeChain:
+        """Append ``second``, merging neighbours where the floor law allows."""
+        maps = list(self.maps)
+        for step in second.maps if isinstance(second, SizeChain) else (second,):
+            merged = maps[-1].then(step) if maps else step
+            if isinstance(merged, SizeMap):
+                maps[-1:] = [merged]
+            else:
+                maps.append(step)
+        return SizeChain(tuple(maps))
+
+    def power(self, times: Scalar) -> SizeChain:
+        """Repeat ``times`` times; a symbolic count has no closed form here."""
+        if not is_number(times):
+            raise NetworkError(
+                "the feature-map length of a block that downsamples and then upsamples has "
+                "no closed form for a symbolic repeat count; give a concrete count."
+            )
+        result = SizeChain(())
+        for _ in range(int(times)):
+            result = result.then(self)
+        return result
+
+
+Sizes = SizeMap | SizeChain
+"""Any size map: one floor map, or a chain that could not be merged into one."""
+
+SAME_SIZE: Sizes = SizeMap(1, 0, 0)
 """The size map of a layer that keeps the length."""

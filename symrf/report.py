@@ -31,7 +31,7 @@ from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
 from symrf.layers.base import Geometry, Layer, located_at
 from symrf.layers.compose import Sequential, Step
 from symrf.layers.graph import Graph
-from symrf.scalars import Scalar, divide
+from symrf.scalars import Scalar, ceil, divide, floor
 
 FIGURES = (
     "rf", "rf_min", "rf_min_path", "jump", "left", "right", "center", "padding", "period",
@@ -79,6 +79,8 @@ class Field:
     @classmethod
     def of(cls, span: IntervalMap, size: Scalar | None, finish: Finish = _same) -> Field:
         """The figures of a composed interval map; ``finish`` tidies each one."""
+        if not span.exact:
+            return cls._bound(span, size, finish)
         lo, width = span.lo, span.width
         rf = finish(width + 1)
         offset = finish(span.spread)
@@ -95,6 +97,33 @@ class Field:
             aligned=offset == 0,
             offset=offset,
             exact=True,
+            size=None if size is None else finish(size),
+        )
+
+
+    @classmethod
+    def _bound(cls, span: IntervalMap, size: Scalar | None, finish: Finish) -> Field:
+        """Proven bounds from a containing map: every unit's hull lies inside it.
+
+        ``rf`` and ``rf_min_path`` are upper bounds (the integers in an interval of width
+        ``w`` number at most ``floor(w) + 1``), ``rf_min`` the trivial lower bound 0, ``left``
+        and ``right`` bounds on unit 0's hull; ``period`` is unknown (``None``).
+        """
+        lo, hi = ceil(span.lo), floor(span.lo + span.width)
+        offset = finish(span.spread)
+        return cls(
+            rf=finish(floor(span.width) + 1),
+            rf_min=0,
+            rf_min_path=finish(floor(span.narrow) + 1),
+            jump=finish(span.scale),
+            left=finish(lo),
+            right=finish(hi),
+            center=finish(divide(lo + hi, 2)),
+            padding=finish(-lo),
+            period=None,
+            aligned=offset == 0,
+            offset=offset,
+            exact=False,
             size=None if size is None else finish(size),
         )
 
@@ -154,12 +183,30 @@ class _Chain:
     """
 
     def __init__(self, chain: Sequential | Graph, size: Scalar | None, eager: bool) -> None:
+        self.chain = chain
         self.layers = chain.layers if isinstance(chain, Sequential) else ()
         self.size = size
         # Graphs are folded eagerly: their nodes are few and their merges need every input.
         scan = eager or isinstance(chain, Graph)
         self.steps: list[Step] | None = list(chain.steps(size)) if scan else None
         self.segments: dict[tuple[int, int], Geometry] = {}
+
+    def field(self, index: int, finish: Finish) -> Field:
+        """The figures after layer (or node) ``index``.
+
+        Where resampling makes the hulls depend on position, the numeric engine enumerates
+        the phases exactly (:mod:`symrf.exact`); formulas keep the containing bound.
+        """
+        span, size = self.prefix(index)
+        if span.exact or self.steps is None:
+            return Field.of(span, size, finish)
+        from symrf.exact import exact_field  # the exact engine builds on this module
+
+        if isinstance(self.chain, Graph):
+            upto: Layer = self.chain.upto(self.chain.nodes[index].name)
+        else:
+            upto = Sequential(*self.layers[: index + 1])
+        return exact_field(upto, self.size, size)  # type: ignore[arg-type]
 
     def prefix(self, index: int) -> tuple[IntervalMap, Scalar | None]:
         """The map of layers ``0..index`` and the length after them."""
@@ -232,7 +279,7 @@ class Rows(Sequence[Row]):
             raise IndexError(index)
         if index not in self._rows:
             fields = tuple(
-                Field.of(*chain.prefix(index), self._finish) for chain in self._chains
+                chain.field(index, self._finish) for chain in self._chains
             )
             self._rows[index] = Row(*self._labels[index], fields, self._per_axis)
         return self._rows[index]

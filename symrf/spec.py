@@ -33,10 +33,15 @@ from symrf.layers.base import Layer, Param
 from symrf.layers.compose import Repeat, Sequential
 from symrf.layers.graph import INPUT, Graph, Merge, Node, Parallel
 from symrf.layers.pointwise import POINTWISE, Pad
+from symrf.layers.resample import ConvTranspose, PixelShuffle, PixelUnshuffle, Upsample
+from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
 from symrf.scalars import parse
 
-_PLAIN: tuple[type[Layer], ...] = (Conv, MaxPool, AvgPool, Pad, *POINTWISE)
+_PLAIN: tuple[type[Layer], ...] = (
+    Conv, MaxPool, AvgPool, Pad, *POINTWISE, ConvTranspose, Upsample, PixelShuffle,
+    PixelUnshuffle, GlobalPool, Linear, AdaptivePool,
+)
 OPS: dict[str, type[Layer]] = {cls.op: cls for cls in _PLAIN}
 """Op names of spec files and the layer class each one builds."""
 
@@ -247,6 +252,10 @@ def _value(value: Any, source: str, where: str, key: str) -> Param:
             "\"2*k + 1\"."
         )
     if isinstance(value, int):
+        return value
+    if key == "mode":  # a menu (the layer checks the choice), not a number
+        if not isinstance(value, str):
+            raise SpecError(f"{label}: give the mode as a string such as \"nearest\".")
         return value
     if isinstance(value, str):
         if key == "padding" and value.lower() in _MODES:

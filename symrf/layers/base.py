@@ -20,7 +20,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import sympy
 
-from symrf.algebra import IntervalMap, SizeMap
+from symrf.algebra import IntervalMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, located
 from symrf.scalars import Scalar, exact, is_number, scalar
 
@@ -29,10 +29,11 @@ class Geometry(NamedTuple):
     """A layer's effect on one axis: where units look, and the new length."""
 
     map: IntervalMap
-    sizes: SizeMap
+    sizes: Sizes
 
 
 Param = Any  # Scalar, a per-axis tuple of Scalars, or (for padding) a mode string
+Units = set[int]
 Values = Mapping[sympy.Symbol, Scalar]
 
 
@@ -53,6 +54,22 @@ class Layer:
     def size_dependent(self) -> bool:
         """Whether the interval map depends on the input length (TF ``SAME`` with stride)."""
         return False
+
+    def reads(self, units: Units, size: int | None) -> Units:
+        """The input units that output ``units`` depend on (exact, numeric parameters only).
+
+        The engines use this where hulls depend on position (resampling); ``size`` is the
+        layer's input length when known.
+        """
+        raise NotImplementedError(f"{type(self).__name__} does not enumerate its reads")
+
+    def period_factor(self) -> int:
+        """A number of output units after which every hull pattern repeats (1 for most layers).
+
+        Resampling layers multiply it by their factor: the product over a network is a
+        period of its position-dependent receptive fields.
+        """
+        return 1
 
     def params(self) -> dict[str, Param]:
         """The geometric parameters, by name (everything but the label).

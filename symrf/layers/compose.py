@@ -21,9 +21,17 @@ from typing import Any, NamedTuple
 
 import sympy
 
-from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
+from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, TooLargeError, located
-from symrf.layers.base import Geometry, Layer, Values, check_at_least, located_at, need_size
+from symrf.layers.base import (
+    Geometry,
+    Layer,
+    Units,
+    Values,
+    check_at_least,
+    located_at,
+    need_size,
+)
 from symrf.scalars import Scalar, is_number, scalar
 
 _MAX_BITS = 1 << 20
@@ -38,7 +46,7 @@ class Step(NamedTuple):
 
     layer: Layer
     map: IntervalMap
-    sizes: SizeMap
+    sizes: Sizes
     size: Scalar | None
 
 
@@ -135,6 +143,17 @@ class Sequential(Layer):
                 raise located(error, f"layers[{index}] ({layer.row_name(index)})") from None
             yield Step(layer, total, sizes, length)
 
+    def reads(self, units: Units, size: int | None) -> Units:
+        """Propagate ``units`` back through every layer."""
+        lengths = [size, *[step.size for step in self.steps(size)][:-1]]
+        for layer, length in zip(reversed(self.layers), reversed(lengths), strict=True):
+            units = layer.reads(units, length)  # type: ignore[arg-type]
+        return units
+
+    def period_factor(self) -> int:
+        """The product of the layers' factors."""
+        return math.prod(layer.period_factor() for layer in self.layers)
+
     def geometry(self, size: Scalar | None) -> Geometry:
         """The composed geometry of all layers."""
         *_, last = self.steps(size)
@@ -207,6 +226,20 @@ class Repeat(Layer):
                 self.block.geometry(body.sizes.power(times - 1)(size))
         return Geometry(body.map.power(times), body.sizes.power(times))
 
+    def reads(self, units: Units, size: int | None) -> Units:
+        """Propagate back through the block ``times`` times (numeric counts only)."""
+        lengths = [size]
+        for _ in range(int(self.times) - 1):
+            lengths.append(None if size is None else int(self.block.geometry(lengths[-1]).sizes(
+                lengths[-1])))
+        for length in reversed(lengths[: int(self.times)]):
+            units = self.block.reads(units, length)  # type: ignore[arg-type]
+        return units
+
+    def period_factor(self) -> int:
+        """The block's factor to the power ``times``."""
+        return int(self.block.period_factor() ** int(self.times))
+
     def _check_magnitude(self, scale: Scalar, times: Scalar) -> None:
         if is_number(scale) and scale != 1 and scale != 0:
             bits = times * abs(math.log2(abs(scale)))
@@ -230,6 +263,8 @@ class Repeat(Layer):
                 f"its input length would be unrolled one by one (limit {_MAX_UNROLL}); use "
                 "explicit padding."
             ).with_key("times")
+        if self.times == 0:
+            return Geometry(IDENTITY, SAME_SIZE)
         size = need_size(self, size)
         total, sizes, length = IDENTITY, SAME_SIZE, size
         for _ in range(int(self.times)):

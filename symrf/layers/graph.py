@@ -15,14 +15,15 @@ IntervalMap(scale=1, lo=-2, width=4, narrow=0)
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import sympy
 
-from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap, union
+from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes, union
 from symrf.errors import NetworkError, SymrfError, located
-from symrf.layers.base import Geometry, Layer, Values
+from symrf.layers.base import Geometry, Layer, Units, Values
 from symrf.layers.compose import Sequential, Step, _common_axes, check_size
 from symrf.scalars import Scalar, exact, is_number
 
@@ -138,6 +139,17 @@ class Parallel(Layer):
         """Whether a branch's geometry depends on its input length."""
         return any(b.size_dependent for b in self.branches if b is not None)
 
+    def reads(self, units: Units, size: int | None) -> Units:
+        """The union of the branches' reads."""
+        found: set[int] = set()
+        for branch in self.branches:
+            found |= branch.reads(units, size) if branch else set(units)
+        return found
+
+    def period_factor(self) -> int:
+        """The least common multiple of the branches' factors."""
+        return math.lcm(*(b.period_factor() if b else 1 for b in self.branches))
+
     def geometry(self, size: Scalar | None) -> Geometry:
         """The union of the branches' geometries."""
         geometries = []
@@ -234,7 +246,7 @@ class Graph(Layer):
         ``Step.layer`` holds the node's name.
         """
         maps: dict[str, IntervalMap] = {INPUT: IDENTITY}
-        sizes: dict[str, SizeMap] = {INPUT: SAME_SIZE}
+        sizes: dict[str, Sizes] = {INPUT: SAME_SIZE}
         for node in self.nodes:
             try:
                 if node.layer is not None:
@@ -254,6 +266,56 @@ class Graph(Layer):
             except SymrfError as error:
                 raise located(error, f"node {node.name!r}") from None
             yield Step(node.name, maps[node.name], sizes[node.name], length)  # type: ignore[arg-type]
+
+    def reads(self, units: Units, size: int | None) -> Units:
+        """Propagate ``units`` of the output node back to the graph input."""
+        return self.reads_from(self.output, units, size)
+
+    def reads_from(self, name: str, units: Units, size: int | None) -> Units:
+        """Propagate ``units`` of node ``name`` back to the graph input."""
+        lengths = {INPUT: size, **{str(s.layer): s.size for s in self.steps(size)}}
+        needed: dict[str, Units] = {name: set(units)}
+        for node in reversed(self.nodes):
+            wanted = needed.pop(node.name, None)
+            if not wanted:
+                continue
+            if node.layer is not None:
+                (source,) = node.inputs
+                found = node.layer.reads(wanted, lengths[source])  # type: ignore[arg-type]
+                needed[source] = needed.get(source, set()) | found
+            else:
+                for source in node.inputs:
+                    needed[source] = needed.get(source, set()) | wanted
+        return needed.get(INPUT, set())
+
+    def paths(self, name: str, limit: int = 256) -> list[Sequential] | None:
+        """Every path from the input to node ``name`` as a chain (None beyond ``limit``)."""
+        by_name = {node.name: node for node in self.nodes}
+        found: list[list[Layer]] = []
+
+        def walk(current: str, tail: list[Layer]) -> bool:
+            if current == INPUT:
+                found.append(tail)
+                return len(found) <= limit
+            node = by_name[current]
+            prefix = [node.layer] if node.layer is not None else []
+            return all(walk(source, prefix + tail) for source in node.inputs)
+
+        if not walk(name, []):
+            return None
+        from symrf.layers.pointwise import Identity
+
+        return [Sequential(*(layers or [Identity()])) for layers in found]
+
+    def upto(self, name: str) -> Graph:
+        """The graph with ``name`` as its output and the nodes after it dropped."""
+        index = [node.name for node in self.nodes].index(name)
+        return Graph(self.nodes[: index + 1], name, self.name)
+
+    def period_factor(self) -> int:
+        """The least common multiple over the paths of their factors' products."""
+        paths = self.paths(self.output) or []
+        return math.lcm(*(path.period_factor() for path in paths)) if paths else 1
 
     def geometry(self, size: Scalar | None) -> Geometry:
         """The output node's geometry."""

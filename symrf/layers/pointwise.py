@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
-from symrf.layers.base import Geometry, Layer, Param, check_at_least, param
+from symrf.layers.base import Geometry, Layer, Param, Units, check_at_least, param
 from symrf.scalars import Scalar
 
 
@@ -32,6 +32,10 @@ class Identity(Layer):
     def geometry(self, size: Scalar | None) -> Geometry:
         """The identity map; the length is kept."""
         return Geometry(IDENTITY, SAME_SIZE)
+
+    def reads(self, units: Units, size: int | None) -> Units:
+        """Each unit reads its own position."""
+        return set(units)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,6 +117,10 @@ class Pad(Layer):
         return Geometry(
             IntervalMap(1, -self.left, 0), SizeMap(1, self.left + self.right, 0)
         )
+
+    def reads(self, units: Units, size: int | None) -> Units:
+        """Unit ``x`` reads ``x - left``."""
+        return {x - self.left for x in units}
 
 
 POINTWISE: tuple[type[Identity], ...] = (

@@ -19,7 +19,7 @@ from typing import Any
 
 from symrf.algebra import IntervalMap, SizeMap
 from symrf.errors import InvalidLayerError
-from symrf.layers.base import Geometry, Layer, Param, check_at_least, need_size, param
+from symrf.layers.base import Geometry, Layer, Param, Units, check_at_least, need_size, param
 from symrf.scalars import Scalar, ceil, divide, floor, maximum
 
 
@@ -79,19 +79,35 @@ class Window(Layer):
         The length is ``floor((m + pads - d*(k-1) - 1)/s) + 1`` (``ceil(m/s)`` for SAME).
         """
         span = self.dilation * (self.kernel - 1)
-        stride = self.stride
+        stride, left = self.stride, self.left_padding(size)
         if self.padding is Padding.SAME:
-            if stride == 1:
-                total = span
-            else:
-                m = need_size(self, size)
-                total = maximum((ceil(divide(m, stride)) - 1) * stride + span + 1 - m, 0)
-            left = floor(divide(total, 2))
             sizes = SizeMap(stride, stride - 1, 0)
         else:
-            left = 0 if self.padding is Padding.VALID else self.padding
             sizes = SizeMap(stride, 2 * left - span - 1, 1)
         return Geometry(IntervalMap(stride, -left, span), sizes)
+
+    def left_padding(self, size: Scalar | None) -> Scalar:
+        """Padding added left of position 0 (for TF SAME with a stride, from the length).
+
+        >>> Conv(kernel=3, stride=2, padding="same").left_padding(225)
+        1
+        """
+        if self.padding is Padding.VALID:
+            return 0
+        if self.padding is not Padding.SAME:
+            return self.padding  # type: ignore[no-any-return]
+        span = self.dilation * (self.kernel - 1)
+        if self.stride == 1:
+            return floor(divide(span, 2))
+        m = need_size(self, size)
+        total = maximum((ceil(divide(m, self.stride)) - 1) * self.stride + span + 1 - m, 0)
+        return floor(divide(total, 2))
+
+    def reads(self, units: Units, size: int | None) -> Units:
+        """Units ``s*x - left + t*d`` for ``t < k``."""
+        left = self.left_padding(size)
+        taps = [t * self.dilation - left for t in range(self.kernel)]
+        return {self.stride * x + tap for x in units for tap in taps}
 
 
 @dataclass(frozen=True, kw_only=True)

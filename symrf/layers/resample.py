@@ -1,0 +1,221 @@
+"""Resampling layers: transposed convolution, upsampling, pixel shuffle and unshuffle.
+
+Upsampling makes a unit's receptive field depend on its position: it repeats with a period
+(the product of the upsampling factors) instead of being one number. Each layer gives an
+exact :meth:`reads` for the numeric engine, and a containing interval map (``exact=False``)
+for formulas: unit ``x``'s true hull always lies inside it, so symbolic figures built from
+it are proven bounds, labelled as such.
+
+>>> sorted(ConvTranspose(kernel=4, stride=2, padding=1).reads({0, 1}, None))
+[-1, 0, 1]
+>>> Upsample(factor=2).geometry(None).map
+IntervalMap(scale=1/2, lo=-1/2, width=1/2, exact=False)
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+
+from symrf.algebra import IntervalMap, SizeMap
+from symrf.errors import InvalidLayerError
+from symrf.layers.base import Geometry, Layer, Param, Units, check_at_least, param, provably
+from symrf.scalars import Scalar, divide, is_number
+
+
+def _check(layer: Layer, keys: tuple[str, ...], bound: int) -> None:
+    for key in keys:
+        value = param(getattr(layer, key), f"{layer.op} {key}")
+        object.__setattr__(layer, key, value)
+        check_at_least(layer, key, value, bound)
+
+
+def _factor_of(value: Scalar) -> int:
+    """The factor as an int for period counting (symbolic factors have no numeric period)."""
+    return int(value) if is_number(value) else 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConvTranspose(Layer):
+    """Transposed convolution (PyTorch): unit ``x`` reads every ``i`` with ``i*s + t*d = x + p``.
+
+    With ``kernel < stride`` some outputs read nothing (their receptive field is empty).
+
+    >>> ConvTranspose(kernel=2, stride=2).geometry(4).sizes(4)
+    8
+    """
+
+    op = "convtranspose"
+    kernel: Param
+    stride: Param = 1
+    dilation: Param = 1
+    padding: Param = 0
+    output_padding: Param = 0
+
+    def __post_init__(self) -> None:
+        _check(self, ("kernel", "stride", "dilation"), 1)
+        _check(self, ("padding", "output_padding"), 0)
+        for op_, s, d in _zip(self.output_padding, self.stride, self.dilation):
+            if provably(op_ >= s) and provably(op_ >= d):
+                raise InvalidLayerError(
+                    f"convtranspose output_padding must be smaller than the stride or the "
+                    f"dilation, got {op_} with stride {s} and dilation {d} (as in PyTorch); "
+                    "use a smaller output_padding."
+                ).with_key("output_padding")
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """A containing map ``[(x + p - d(k-1))/s, (x + p)/s]``, exact when ``s == 1``."""
+        s, span = self.stride, self.dilation * (self.kernel - 1)
+        sizes = SizeMap(divide(1, s), 0, -s - 2 * self.padding + span + self.output_padding + 1)
+        span_map = IntervalMap(divide(1, s), divide(self.padding - span, s), divide(span, s),
+                               exact=s == 1)
+        return Geometry(span_map, sizes)
+
+    def reads(self, units: Units, size: int | None) -> Units:
+        """Inputs ``i = (x + p - t*d)/s`` that are whole numbers, for ``t < k``."""
+        s, d, p = self.stride, self.dilation, self.padding
+        found = set()
+        for x in units:
+            for t in range(self.kernel):
+                quotient, remainder = divmod(x + p - t * d, s)
+                if remainder == 0:
+                    found.add(quotient)
+        return found
+
+    def period_factor(self) -> int:
+        """The stride: outputs repeat their pattern every ``s`` units."""
+        return _factor_of(self.stride)
+
+
+class Mode(enum.Enum):
+    """Interpolation modes of :class:`Upsample`."""
+
+    NEAREST = "nearest"
+    LINEAR = "linear"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Upsample(Layer):
+    """Upsampling by an integer ``factor``: ``nearest``, or ``linear`` with align_corners=False.
+
+    Nearest: unit ``x`` reads ``floor(x/f)``. Linear: the two taps around
+    ``(x + 1/2)/f - 1/2`` that have a non-zero weight (one tap where it falls on a pixel).
+    The signal is unbounded (no clamping at the border), as everywhere in symrf.
+
+    >>> sorted(Upsample(factor=2, mode="linear").reads({0, 1, 2}, None))
+    [-1, 0, 1]
+    """
+
+    op = "upsample"
+    factor: Param = 2
+    mode: Mode | str = Mode.NEAREST
+
+    def __post_init__(self) -> None:
+        _check(self, ("factor",), 1)
+        if not isinstance(self.mode, Mode):
+            try:
+                object.__setattr__(self, "mode", Mode(str(self.mode).lower()))
+            except ValueError:
+                raise InvalidLayerError(
+                    f"upsample mode is {self.mode!r}; use 'nearest' or 'linear'."
+                ).with_key("mode") from None
+
+    def params(self) -> dict[str, object]:
+        """The factor (the mode is a menu, not a number)."""
+        return {"factor": self.factor}
+
+    def axis(self, index: int) -> Upsample:
+        """The layer along axis ``index``."""
+        factor = self.factor[index] if isinstance(self.factor, tuple) else self.factor
+        return Upsample(factor=factor, mode=self.mode, name=self.name)
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """A containing map of slope ``1/f``; the length is multiplied by ``f``."""
+        f = self.factor
+        sizes = SizeMap(divide(1, f), 0, 0)
+        if self.mode is Mode.NEAREST:
+            spread = divide(f - 1, f)
+            return Geometry(IntervalMap(divide(1, f), -spread, spread, exact=f == 1), sizes)
+        centre = divide(1 - f, 2 * f)
+        reach = divide(2 * f - 1, 2 * f)
+        return Geometry(
+            IntervalMap(divide(1, f), centre - reach, 2 * reach, exact=f == 1), sizes
+        )
+
+    def reads(self, units: Units, size: int | None) -> Units:
+        """``floor(x/f)``, or the linear taps with non-zero weight."""
+        f = self.factor
+        if self.mode is Mode.NEAREST:
+            return {x // f for x in units}
+        found = set()
+        for x in units:
+            source = Fraction(2 * x + 1 - f, 2 * f)
+            low = math.floor(source)
+            found.add(low)
+            if source != low:
+                found.add(low + 1)
+        return found
+
+    def period_factor(self) -> int:
+        """The factor."""
+        return _factor_of(self.factor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PixelShuffle(Layer):
+    """Pixel shuffle (sub-pixel convolution) by ``factor``: unit ``x`` reads ``floor(x/r)``.
+
+    >>> sorted(PixelShuffle(factor=3).reads({0, 1, 2, 3}, None))
+    [0, 1]
+    """
+
+    op = "pixelshuffle"
+    factor: Param = 2
+
+    def __post_init__(self) -> None:
+        _check(self, ("factor",), 1)
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """Like nearest upsampling."""
+        return Upsample(factor=self.factor).geometry(size)
+
+    def reads(self, units: Units, size: int | None) -> Units:
+        """``floor(x/r)``."""
+        return {x // self.factor for x in units}
+
+    def period_factor(self) -> int:
+        """The factor."""
+        return _factor_of(self.factor)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PixelUnshuffle(Layer):
+    """Pixel unshuffle (space-to-depth) by ``factor``: unit ``x`` reads ``r*x .. r*x + r - 1``.
+
+    >>> PixelUnshuffle(factor=2).geometry(8)
+    Geometry(map=IntervalMap(scale=2, lo=0, width=1), sizes=SizeMap(divisor=2, offset=0, bias=0))
+    """
+
+    op = "pixelunshuffle"
+    factor: Param = 2
+
+    def __post_init__(self) -> None:
+        _check(self, ("factor",), 1)
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """Like a convolution with kernel and stride ``r``; the length is ``floor(m/r)``."""
+        r = self.factor
+        return Geometry(IntervalMap(r, 0, r - 1), SizeMap(r, 0, 0))
+
+    def reads(self, units: Units, size: int | None) -> Units:
+        """``r*x + t`` for ``t < r``."""
+        r = self.factor
+        return {r * x + t for x in units for t in range(r)}
+
+
+def _zip(*values: Param) -> list[tuple[Scalar, ...]]:
+    count = max(len(v) if isinstance(v, tuple) else 1 for v in values)
+    return [tuple(v[i] if isinstance(v, tuple) else v for v in values) for i in range(count)]
+
