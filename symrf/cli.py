@@ -19,6 +19,7 @@ from symrf.errors import SpecError, SymrfError, located
 from symrf.export import FORMATS
 from symrf.layers.base import Param, param
 from symrf.scalars import Scalar, parse
+from symrf.report import network
 from symrf.spec import Spec, load
 
 
@@ -47,8 +48,7 @@ def _parser() -> argparse.ArgumentParser:
 def read_target(target: str) -> Spec:
     """A spec file, or a built-in model when no such file exists and the name is known."""
     if target in zoo.MODELS and not Path(target).exists():
-        network = zoo.build(target)
-        return Spec(target, network)
+        return Spec(target, network(zoo.build(target)))
     if not Path(target).exists() and Path(target).suffix == "":
         raise SpecError(
             f"{target!r} is neither a spec file nor a built-in model; built-in models: "

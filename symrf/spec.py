@@ -32,14 +32,14 @@ from symrf.errors import SpecError, SymrfError
 from symrf.layers.base import Layer, Param
 from symrf.layers.compose import Repeat, Sequential
 from symrf.layers.graph import INPUT, Graph, Merge, Node, Parallel
-from symrf.layers.pointwise import POINTWISE, Pad
+from symrf.layers.pointwise import POINTWISE, Crop, Pad
 from symrf.layers.resample import ConvTranspose, PixelShuffle, PixelUnshuffle, Upsample
 from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
 from symrf.scalars import parse
 
 _PLAIN: tuple[type[Layer], ...] = (
-    Conv, MaxPool, AvgPool, Pad, *POINTWISE, ConvTranspose, Upsample, PixelShuffle,
+    Conv, MaxPool, AvgPool, Pad, Crop, *POINTWISE, ConvTranspose, Upsample, PixelShuffle,
     PixelUnshuffle, GlobalPool, Linear, AdaptivePool,
 )
 OPS: dict[str, type[Layer]] = {cls.op: cls for cls in _PLAIN}

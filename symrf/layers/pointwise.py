@@ -123,6 +123,35 @@ class Pad(Layer):
         return {x - self.left for x in units}
 
 
+@dataclass(frozen=True, kw_only=True)
+class Crop(Layer):
+    """Cropping (U-Net's skip connections): ``left`` and ``right`` positions removed.
+
+    >>> Crop(left=4, right=4).geometry(64).sizes(64), Crop(left=4).reads({0}, 64)
+    (56, {4})
+    """
+
+    op = "crop"
+    left: Param = 0
+    right: Param = 0
+
+    def __post_init__(self) -> None:
+        for key in ("left", "right"):
+            value = param(getattr(self, key), f"crop {key}")
+            object.__setattr__(self, key, value)
+            check_at_least(self, key, value, 0)
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """Unit ``x`` reads ``x + left``; the length shrinks by ``left + right``."""
+        return Geometry(
+            IntervalMap(1, self.left, 0), SizeMap(1, -self.left - self.right, 0)
+        )
+
+    def reads(self, units: Units, size: int | None) -> Units:
+        """Unit ``x`` reads ``x + left``."""
+        return {x + self.left for x in units}
+
+
 POINTWISE: tuple[type[Identity], ...] = (
     Identity, ReLU, GELU, Sigmoid, Tanh, BatchNorm, LayerNorm, Dropout, ChannelShuffle,
 )

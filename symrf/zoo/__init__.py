@@ -1,7 +1,8 @@
 """Built-in networks, one module each; :data:`MODELS` lists them by name.
 
->>> sorted(MODELS)
-['alexnet', 'dilated-stack', 'vgg16']
+>>> sorted(MODELS)  # doctest: +NORMALIZE_WHITESPACE
+['alexnet', 'aspp', 'dilated-stack', 'mobilenet_v1', 'resnet18', 'resnet50', 'resnet_v1_50',
+ 'tcn', 'unet', 'vgg16']
 >>> build("alexnet").name
 'alexnet'
 """
@@ -12,15 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from symrf.errors import SpecError
-from symrf.layers.compose import Sequential
-from symrf.zoo import alexnet, dilated_stack, vgg16
+from symrf.layers.base import Layer
+from symrf.zoo import alexnet, aspp, dilated_stack, resnet, slim, tcn, unet, vgg16
 
 
 @dataclass(frozen=True)
 class Model:
     """A built-in network: its builder, a one-line description and its source."""
 
-    build: Callable[[], Sequential]
+    build: Callable[[], Layer]
     summary: str
     source: str
 
@@ -29,11 +30,18 @@ MODELS: dict[str, Model] = {
     "alexnet": Model(alexnet.build, alexnet.SUMMARY, alexnet.SOURCE),
     "vgg16": Model(vgg16.build, vgg16.SUMMARY, vgg16.SOURCE),
     "dilated-stack": Model(dilated_stack.build, dilated_stack.SUMMARY, dilated_stack.SOURCE),
+    "resnet18": Model(resnet.resnet18, resnet.SUMMARY_18, resnet.SOURCE),
+    "resnet50": Model(resnet.resnet50, resnet.SUMMARY_50, resnet.SOURCE),
+    "resnet_v1_50": Model(slim.resnet_v1_50, slim.SUMMARY_RESNET, slim.SOURCE),
+    "mobilenet_v1": Model(slim.mobilenet_v1, slim.SUMMARY_MOBILENET, slim.SOURCE),
+    "unet": Model(unet.build, unet.SUMMARY, unet.SOURCE),
+    "aspp": Model(aspp.build, aspp.SUMMARY, aspp.SOURCE),
+    "tcn": Model(tcn.build, tcn.SUMMARY, tcn.SOURCE),
 }
 """Built-in models by name."""
 
 
-def build(name: str) -> Sequential:
+def build(name: str) -> Layer:
     """Build the built-in model ``name``.
 
     Raises:
