@@ -1,8 +1,8 @@
 """The ``symrf`` command: argument parsing and printing only.
 
-``symrf analyze TARGET [--set NAME=VALUE]... [--input SIZE] [--format FORMAT]`` and
-``symrf zoo``. Bad input exits with status 2 and one line ``symrf: error: ...`` on stderr;
-anything else escaping is a bug (status 1).
+``symrf analyze TARGET [--set NAME=VALUE]... [--input SIZE] [--format FORMAT]``,
+``symrf coverage TARGET --input SIZE`` and ``symrf zoo``. Bad input exits with status 2
+and one line ``symrf: error: ...`` on stderr; anything else escaping is a bug (status 1).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import NoReturn
 
 from symrf import zoo
+from symrf.coverage import coverage
 from symrf.engine import analyze
 from symrf.errors import SpecError, SymrfError, located
 from symrf.export import FORMATS
 from symrf.layers.base import Param, param
-from symrf.scalars import Scalar, parse
 from symrf.report import network
+from symrf.scalars import Scalar, parse
 from symrf.spec import Spec, load
 
 
@@ -41,6 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--input", metavar="SIZE", help="input size: 224, 224,160 or n")
     analyze.add_argument("--format", choices=sorted(FORMATS), default="table")
+    cover = verbs.add_parser(
+        "coverage", help="what each feature map sees of an input: coverage, padding, holes"
+    )
+    cover.add_argument("target", help="a .toml/.json spec file or a built-in model name")
+    cover.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    cover.add_argument("--input", metavar="SIZE", help="input size (required unless the spec "
+                       "gives one)")
+    cover.add_argument("--format", choices=("json", "markdown", "table"), default="table")
     verbs.add_parser("zoo", help="list the built-in models")
     return parser
 
@@ -99,6 +108,10 @@ def run(argv: Sequence[str]) -> str:
     size = read_size(args.input) if args.input is not None else spec.input_size
     values = read_settings(args.set)
     try:
+        if args.verb == "coverage":
+            if size is None or not isinstance(size, int):
+                raise SymrfError("coverage needs one integer input size: give --input N.")
+            return FORMATS[args.format](coverage(spec.network, size, values))
         report = analyze(spec.network, input_size=size, values=values)
         return FORMATS[args.format](report)
     except SymrfError as error:

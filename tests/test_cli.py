@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import sympy
 
+from symrf import zoo
 from symrf.cli import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
@@ -82,7 +83,8 @@ def test_markdown_table(capsys):
 def test_zoo_lists_models(capsys):
     status, out, _ = run(capsys, "zoo")
     assert status == 0
-    assert [line.split()[0] for line in out.splitlines()] == ["alexnet", "dilated-stack", "vgg16"]
+    assert [line.split()[0] for line in out.splitlines()] == sorted(zoo.MODELS)
+    assert all("[" in line and "]" in line for line in out.splitlines())  # each cites a source
 
 
 BAD_SPECS = {
@@ -163,3 +165,21 @@ def test_console_script_has_no_traceback(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 2
     assert "Traceback" not in done.stderr and done.stderr.startswith("symrf: error:")
+
+
+def test_coverage_reports_holes_and_unproductive_layers(tmp_path, capsys):
+    path = tmp_path / "net.toml"
+    path.write_text('[[layers]]\nop="conv"\nkernel=3\ndilation=2\n'
+                    '[[layers]]\nop="conv"\nkernel=3\ndilation=2\n'
+                    '[[layers]]\nop="globalpool"\n[[layers]]\nop="linear"\n')
+    status, out, _ = run(capsys, "coverage", str(path), "--input", "16", "--format", "json")
+    data = json.loads(out)
+    assert status == 0
+    assert data["layers"][1]["holes"] == [1, 3, 5, 7]
+    assert [row["covers_input"] for row in data["layers"]] == [False, False, True, True]
+    assert [row["unproductive"] for row in data["layers"]] == [False, False, False, True]
+
+
+def test_coverage_needs_an_input_size(capsys):
+    status, _, err = run(capsys, "coverage", "alexnet")
+    assert status == 2 and "give --input N" in err

@@ -16,6 +16,7 @@ import json
 from fractions import Fraction
 from typing import Any
 
+from symrf.coverage import Coverage
 from symrf.report import FIGURES, Report, Row
 
 
@@ -55,6 +56,18 @@ def _(report: Report) -> dict[str, Any]:
         for row in report.layers
     ]
     return {"name": report.name, **_figures(report, report.size_known), "layers": layers}
+
+
+@to_json.register
+def _(result: Coverage) -> dict[str, Any]:
+    rows = [
+        {"name": row.name, "op": row.op, "size": row.size, "rf": row.rf,
+         "covers_input": row.covers_input, "unproductive": row.unproductive,
+         "in_padding": row.in_padding, "padding_fraction": value(row.padding_fraction),
+         "holes": list(row.holes), "hole_free": row.hole_free}
+        for row in result.rows
+    ]
+    return {"name": result.name, "input_size": result.input_size, "layers": rows}
 
 
 def to_json_text(result: Any) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from symrf.coverage import Coverage
 from symrf.export.values import columns, notes, text
 from symrf.report import Report
 
@@ -41,4 +42,21 @@ def _(report: Report) -> str:
         cells = [f"`{row.name}`", row.op, *(_cell(row.figure(n)) for n in names)]
         lines.append("| " + " | ".join(cells) + " |")
     lines += [f"\n*Note: {note}.*" for note in notes(report)]
+    return "\n".join(lines)
+
+
+@to_markdown.register
+def _(result: Coverage) -> str:
+    lines = [
+        f"**{result.name}**: coverage of a {result.input_size}-pixel input",
+        "",
+        "| layer | op | size | rf | covers input | unproductive | in padding | holes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in result.rows:
+        holes = "none" if row.hole_free else ", ".join(map(str, row.holes))
+        lines.append(
+            f"| `{row.name}` | {row.op} | {row.size} | {row.rf} | {text(row.covers_input)} | "
+            f"{text(row.unproductive)} | {row.in_padding} | {holes} |"
+        )
     return "\n".join(lines)

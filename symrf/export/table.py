@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from symrf.coverage import Coverage
 from symrf.export.values import columns, notes, text
 from symrf.report import Report, Row
 
@@ -62,3 +63,23 @@ def _(report: Report) -> str:
     rows += formulas
     rows += [f"note: {note}" for note in notes(report)]
     return "\n".join(rows)
+
+
+@to_table.register
+def _(result: Coverage) -> str:
+    header = ["layer", "op", "size", "rf", "covers", "unproductive", "in padding", "holes"]
+    body = [
+        [row.name, row.op, str(row.size), str(row.rf), text(row.covers_input),
+         text(row.unproductive), f"{row.in_padding} ({float(row.padding_fraction):.0%})",
+         "none" if row.hole_free else f"{len(row.holes)}"]
+        for row in result.rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
+        return "  ".join(padded).rstrip()
+
+    title = f"{result.name}: coverage of a {result.input_size}-pixel input"
+    lines = [title, line(header), line(["-" * width for width in widths])]
+    return "\n".join([*lines, *(line(cells) for cells in body)])

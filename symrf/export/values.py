@@ -45,7 +45,12 @@ def notes(report: Report) -> list[str]:
     if not all(field.exact for field in report.axes):
         found.append("some figures are proven bounds, not exact values")
     if not all(field.aligned for field in report.axes):
-        found.append("merged branches are not aligned (their centres differ)")
+        found.append("merged branches are not aligned (their centres differ: see offset)")
+    if any(field.rf_min == 0 and field.exact for row in report.layers for field in row.axes):
+        found.append(
+            "some units read no input at all (a transposed convolution with kernel < stride): "
+            "rf_min is 0 there"
+        )
     return found
 
 
