@@ -51,6 +51,15 @@ def test_slim_mobilenet_v1_matches_google_research_table():
     assert [row.padding for row in rows("mobilenet_v1", 321)][-2:] == [125, 157]
 
 
+def test_slim_inception_v3_matches_google_research_table():
+    table = [(row.rf[0], row.jump[0], row.padding[0]) for row in rows("inception_v3")]
+    assert [rf for rf, _, _ in table] == [3, 7, 11, 15, 15, 23, 31, 63, 95, 127, 159, 351, 543,
+                                          735, 927, 1055, 1183, 1311]
+    assert table[-1] == (1311, 32, 618)
+    assert [padding for _, _, padding in table][7:10] == [18, 34, 50]
+    assert all(row.rf[0] == row.rf[1] for row in rows("inception_v3"))  # square fields
+
+
 def test_unet_sizes_and_position_dependent_field():
     report = symrf.evaluate(zoo.build("unet"), input_size=572)
     assert report.size == 388  # Ronneberger et al., figure 1

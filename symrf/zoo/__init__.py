@@ -1,8 +1,8 @@
 """Built-in networks, one module each; :data:`MODELS` lists them by name.
 
 >>> sorted(MODELS)  # doctest: +NORMALIZE_WHITESPACE
-['alexnet', 'aspp', 'dilated-stack', 'mobilenet_v1', 'resnet18', 'resnet50', 'resnet_v1_50',
- 'tcn', 'unet', 'vgg16']
+['alexnet', 'aspp', 'dilated-stack', 'inception_v3', 'mobilenet_v1', 'resnet18', 'resnet50',
+ 'resnet_v1_50', 'tcn', 'unet', 'vgg16']
 >>> build("alexnet").name
 'alexnet'
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from symrf.errors import SpecError
 from symrf.layers.base import Layer
-from symrf.zoo import alexnet, aspp, dilated_stack, resnet, slim, tcn, unet, vgg16
+from symrf.zoo import alexnet, aspp, dilated_stack, inception, resnet, slim, tcn, unet, vgg16
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ MODELS: dict[str, Model] = {
     "resnet50": Model(resnet.resnet50, resnet.SUMMARY_50, resnet.SOURCE),
     "resnet_v1_50": Model(slim.resnet_v1_50, slim.SUMMARY_RESNET, slim.SOURCE),
     "mobilenet_v1": Model(slim.mobilenet_v1, slim.SUMMARY_MOBILENET, slim.SOURCE),
+    "inception_v3": Model(inception.build, inception.SUMMARY, inception.SOURCE),
     "unet": Model(unet.build, unet.SUMMARY, unet.SOURCE),
     "aspp": Model(aspp.build, aspp.SUMMARY, aspp.SOURCE),
     "tcn": Model(tcn.build, tcn.SUMMARY, tcn.SOURCE),
