@@ -50,9 +50,16 @@ def tidy(value: Scalar) -> Scalar:
     if expr.has(GeometricSum):
         expr = sympy.piecewise_fold(expr.rewrite(sympy.Piecewise))
     if isinstance(expr, sympy.Piecewise):
-        cases = [(_collect(case), condition) for case, condition in expr.args]
+        cases = [(_collect(_within(case, condition)), condition) for case, condition in expr.args]
         return exact(sympy.Piecewise(*cases))
     return exact(expr)
+
+
+def _within(case: sympy.Expr, condition: sympy.Basic) -> sympy.Expr:
+    """Use a case's condition ``s = 1`` inside the case: ``k + s - 1`` becomes ``k``."""
+    if isinstance(condition, sympy.Eq) and condition.lhs.is_Symbol and condition.rhs.is_Number:
+        return case.xreplace({condition.lhs: condition.rhs})
+    return case
 
 
 def _collect(expr: sympy.Expr) -> sympy.Expr:
