@@ -126,7 +126,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(error).split())
         print(f"symrf: error: {message}", file=sys.stderr)
         return 2
-    print(output)
+    try:
+        print(output)
+    except BrokenPipeError:  # the reader stopped early (``symrf ... | head``): not an error
+        sys.stderr.close()
     return 0
 
 

@@ -24,7 +24,7 @@ from symrf.errors import TooLargeError
 from symrf.layers.base import Layer
 from symrf.layers.graph import Graph
 from symrf.report import Field
-from symrf.scalars import Scalar, divide
+from symrf.scalars import Scalar, divide, exact
 
 _MAX_PHASES = 1 << 14
 """Most phases enumerated for one figure (the product of the upsampling factors)."""
@@ -58,7 +58,7 @@ def exact_field(net: Layer, size: int | None, result_size: Scalar | None = None)
             f"position-dependent receptive fields repeat only every {phases} units (the product "
             f"of the upsampling factors); symrf enumerates at most {_MAX_PHASES}."
         )
-    jump = net.geometry(size).map.scale
+    jump = exact(net.geometry(size).map.scale)
     hulls = [_hull(net.reads({x}, size)) for x in range(2 * phases)]
     sizes = [_size(hull) for hull in hulls[:phases]]
     period = next(
@@ -87,7 +87,7 @@ def exact_field(net: Layer, size: int | None, result_size: Scalar | None = None)
         aligned=offset == 0,
         offset=offset,
         exact=True,
-        size=result_size,
+        size=None if result_size is None else exact(result_size),
     )
 
 

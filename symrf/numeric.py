@@ -24,7 +24,7 @@ import sympy
 from symrf.errors import NetworkError, ScalarTypeError
 from symrf.layers.base import Layer
 from symrf.report import FIGURES, Report, analyse, network
-from symrf.scalars import is_number, scalar, symbol
+from symrf.scalars import exact, is_number, scalar, symbol
 from symrf.symbolic import derive, input_sizes
 
 
@@ -72,7 +72,7 @@ def evaluate(net: Layer, input_size: object = None, **values: object) -> Report:
     for size in sizes:
         if size is not None and not is_number(size):
             raise NetworkError(f"input size {size} is symbolic; evaluate needs a number.")
-    return analyse(top, sizes, eager=True, size_known=input_size is not None)
+    return analyse(top, sizes, exact, eager=True, size_known=input_size is not None)
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,8 @@ class Sweep:
 
     values: dict[str, Any]
     figures: dict[str, Any]
+    exact: bool = True
+    """False when the network resamples: the swept formulas are then proven bounds."""
 
     def __getattr__(self, name: str) -> Any:
         if name in self.__dict__.get("figures", {}):
@@ -127,7 +129,8 @@ def sweep(net: Layer, input_size: object = None, **values: Any) -> Sweep:
         # An assignment is valid when no feature map vanishes (every length >= 1).
         lengths = [_compile(row.size, symbols, arrays, np) for row in report.layers]
         figures["valid"] = np.logical_and.reduce([length >= 1 for length in lengths])
-    return Sweep(dict(arrays), figures)
+    bounded = any(not field.exact for row in report.layers for field in row.axes)
+    return Sweep(dict(arrays), figures, exact=not bounded)
 
 
 def _compile(formula: Any, symbols: list, arrays: dict, np: Any) -> Any:

@@ -179,6 +179,9 @@ def _read_layer(entry: Any, source: str, path: str, index: int) -> Layer:
     op = entry.get("op")
     name = entry.get("name")
     where = f"{path} ({name or f'{op}_{index}'})"
+    if op is None:
+        raise SpecError(f"{source}: {path}: missing key 'op'; say which layer this is, e.g. "
+                        "op = \"conv\".")
     if name is not None and not isinstance(name, str):
         raise SpecError(f"{source}: {where}: 'name' must be a string.")
     reader = _STRUCTURE.get(op) if isinstance(op, str) else None
@@ -258,7 +261,7 @@ def _value(value: Any, source: str, where: str, key: str) -> Param:
             raise SpecError(f"{label}: give the mode as a string such as \"nearest\".")
         return value
     if isinstance(value, str):
-        if key == "padding" and value.lower() in _MODES:
+        if key.split("[")[0] == "padding" and value.lower() in _MODES:
             return _MODES[value.lower()]
         try:
             return parse(value, label)

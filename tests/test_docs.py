@@ -53,6 +53,5 @@ def test_pycon_block(path: Path, line: int, body: str, monkeypatch: pytest.Monke
     assert test.examples, f"{name}: a ```pycon block without any >>> example"
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE, verbose=False)
     report: list[str] = []
-    runner.run(test, out=report.append, clear_globs=True)
-    failed = runner.summarize(verbose=False).failed
+    failed, _ = runner.run(test, out=report.append, clear_globs=True)
     assert failed == 0, f"{name}: {failed} example(s) differ from the page\n" + "".join(report)

@@ -29,7 +29,8 @@ _ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|data|attr|exc|obj):`(~?)([^
 
 def _anchor(target: str) -> str:
     # symrf/layers/ has no __init__.py: its modules are documented as layers.* (mkdocs.yml).
-    return target.replace("symrf.layers.", "layers.", 1) if target.startswith("symrf.layers.") else target
+    prefix = "symrf.layers."
+    return "layers." + target[len(prefix) :] if target.startswith(prefix) else target
 
 
 def roles_to_markdown(text: str) -> str:
@@ -57,9 +58,9 @@ def roles_to_markdown(text: str) -> str:
 
 
 def fence_doctests(text: str) -> str:
-    """Wrap each bare doctest run in ``text`` in a ``pycon`` fence (idempotent).
+    r"""Wrap each bare doctest run in ``text`` in a ``pycon`` fence (idempotent).
 
-    >>> fence_doctests("Intro.\\n\\n>>> 1 + 1\\n2\\n").splitlines()
+    >>> fence_doctests("Intro.\n\n>>> 1 + 1\n2\n").splitlines()
     ['Intro.', '', '```pycon', '>>> 1 + 1', '2', '```']
     """
     if _EXAMPLES_SECTION.search(text):

@@ -29,6 +29,8 @@ def value(item: Any) -> Any:
     if isinstance(item, bool | int) or item is None:
         return item
     if isinstance(item, Fraction):
+        if item.denominator == 1:
+            return item.numerator
         return f"{item.numerator}/{item.denominator}"
     if isinstance(item, tuple):
         return [value(part) for part in item]

@@ -32,11 +32,18 @@ def columns(report: Report) -> tuple[str, ...]:
     rows = list(report.layers)
     if any(row.rf_min_path != row.rf for row in rows):
         names.insert(1, "rf_min_path")
+    if any(row.rf_min != row.rf or not _is_one(row.period) for row in rows):
+        names.insert(1, "rf_min")
+        names.append("period")
     if any(row.offset != (0,) * len(row.axes) and row.offset != 0 for row in rows):
         names.append("offset")
     if report.size_known:
         names.append("size")
     return tuple(names)
+
+
+def _is_one(period: Any) -> bool:
+    return all(p == 1 for p in (period if isinstance(period, tuple) else (period,)))
 
 
 def notes(report: Report) -> list[str]:

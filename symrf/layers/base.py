@@ -199,7 +199,8 @@ def need_size(layer: Layer, size: Scalar | None) -> Scalar:
     """Return ``size``, or raise because ``layer``'s geometry depends on an unknown length."""
     if size is None:
         raise NetworkError(
-            f"{layer.op} padding depends on the input length (TF 'same' with "
-            "stride > 1); give the input size, or use symrf.derive() for a formula in n_in."
+            f"{layer.op}: its geometry depends on the input length (TF 'same' padding with "
+            "stride > 1, or a whole-input layer); give the input size, or use symrf.derive() "
+            "for a formula in n_in."
         )
     return size

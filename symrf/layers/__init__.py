@@ -1,0 +1,1 @@
+"""Layer kinds, one module per family: window, pointwise, resample, whole, compose, graph."""
