@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from symrf.errors import TooLargeError
 from symrf.layers.base import Layer
-from symrf.layers.graph import Graph
+from symrf.layers.graph import Graph, as_graph
 from symrf.report import Field
 from symrf.scalars import Scalar, divide, exact
 
@@ -71,9 +71,10 @@ def exact_field(net: Layer, size: int | None, result_size: Scalar | None = None)
     right = None if first is None else first[1]
     narrowest = max(sizes)
     offset: Scalar = 0
-    if isinstance(net, Graph):
-        narrowest = _narrowest_path(net, size, phases, narrowest)
-        offset = _merge_offset(net, size, phases)
+    flat = as_graph(net)
+    if any(node.layer is None for node in flat.nodes):  # branches: path-wise figures
+        narrowest = _narrowest_path(flat, size, phases, narrowest)
+        offset = _merge_offset(flat, size, phases)
     return Field(
         rf=max(sizes),
         rf_min=min(sizes),

@@ -184,6 +184,7 @@ class _Chain:
 
     def __init__(self, chain: Sequential | Graph, size: Scalar | None, eager: bool) -> None:
         self.chain = chain
+        self.numeric = eager
         self.layers = chain.layers if isinstance(chain, Sequential) else ()
         self.size = size
         # Graphs are folded eagerly: their nodes are few and their merges need every input.
@@ -198,7 +199,7 @@ class _Chain:
         the phases exactly (:mod:`symrf.exact`); formulas keep the containing bound.
         """
         span, size = self.prefix(index)
-        if span.exact or self.steps is None:
+        if span.exact or not self.numeric:
             return Field.of(span, size, finish)
         from symrf.exact import exact_field  # the exact engine builds on this module
 

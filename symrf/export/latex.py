@@ -20,7 +20,8 @@ import sympy
 from symrf.export.values import columns, notes
 from symrf.report import Report
 
-_SYMBOLS = {"rf": "r", "rf_min_path": "r_{\\min}", "offset": "\\delta", "jump": "j",
+_SYMBOLS = {"rf": "r", "rf_min": "r_{\\text{min}}", "rf_min_path": "r_{\\text{path}}",
+            "period": "T", "offset": "\\delta", "jump": "j",
             "left": "\\ell", "right": "\\rho", "center": "c",
             "padding": "P", "size": "n_{\\text{out}}"}
 

@@ -365,3 +365,54 @@ def _ordered(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
         done.add(ready.name)
         pending.remove(ready)
     return tuple(order)
+
+
+def as_graph(net: Layer) -> Graph:
+    """``net`` flattened into one graph of leaf layers, with every merge as a node.
+
+    Sequences become chains of nodes, numeric repeats are unrolled, ``Parallel`` blocks and
+    nested graphs become branches and merge nodes: what path-wise figures (the narrowest path,
+    the offsets at merges) need to see.
+
+    >>> from symrf.layers.window import Conv
+    >>> flat = as_graph(Sequential(Conv(kernel=3), Parallel([Conv(kernel=3)], [])))
+    >>> [(node.op, node.inputs) for node in flat.nodes]
+    [('conv', ('input',)), ('conv', ('n0',)), ('add', ('n1', 'n0'))]
+    """
+    from symrf.layers.compose import Repeat
+    from symrf.layers.pointwise import Identity
+
+    nodes: list[Node] = []
+
+    def leaf(layer: Layer | None, inputs: tuple[str, ...], merge: Merge | None = None) -> str:
+        name = f"n{len(nodes)}"
+        nodes.append(Node(name, inputs, layer, merge))
+        return name
+
+    def add(layer: Layer, source: str) -> str:
+        if isinstance(layer, Sequential):
+            for inner in layer.layers:
+                source = add(inner, source)
+            return source
+        if isinstance(layer, Repeat) and is_number(layer.times):
+            for _ in range(int(layer.times)):
+                source = add(layer.block, source)
+            return source
+        if isinstance(layer, Parallel):
+            ends = tuple(add(b, source) if b is not None else source for b in layer.branches)
+            return ends[0] if len(ends) == 1 else leaf(None, ends, layer.merge)
+        if isinstance(layer, Graph):
+            names = {INPUT: source}
+            for node in layer.nodes:
+                if node.layer is not None:
+                    names[node.name] = add(node.layer, names[node.inputs[0]])
+                else:
+                    names[node.name] = leaf(None, tuple(names[i] for i in node.inputs),
+                                            node.merge)
+            return names[layer.output]
+        return leaf(layer, (source,))
+
+    output = add(net, INPUT)
+    if output == INPUT:
+        output = leaf(Identity(), (INPUT,))
+    return Graph(nodes, output)
