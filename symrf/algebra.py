@@ -147,7 +147,7 @@ class SizeMap:
 
     def __call__(self, size: Scalar) -> Scalar:
         """The output length for input length ``size``."""
-        if self.divisor == 1:
+        if self.divisor == 1 and _integral(self.offset):
             return size + self.offset + self.bias
         return floor(divide(size + self.offset, self.divisor)) + self.bias
 

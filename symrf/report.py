@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
 from symrf.layers.base import Geometry, Layer, located_at
-from symrf.layers.compose import Sequential, Step
+from symrf.layers.compose import Sequential, Step, check_size
 from symrf.layers.graph import Graph
 from symrf.scalars import Scalar, ceil, divide, floor
 
@@ -234,8 +234,11 @@ class _Chain:
             if length == 1:
                 layer = self.layers[start]
                 with located_at(start, layer):
-                    before = self._length_before(start) if layer.size_dependent else None
-                    self.segments[key] = layer.geometry(before)
+                    before = self._length_before(start)
+                    geometry = layer.geometry(before)
+                    if before is not None:
+                        check_size(geometry.sizes(before))
+                    self.segments[key] = geometry
             else:
                 half = length // 2
                 first, second = self._segment(start, half), self._segment(start + half, half)

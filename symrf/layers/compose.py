@@ -208,8 +208,8 @@ class Repeat(Layer):
 
     @property
     def size_dependent(self) -> bool:
-        """Whether the block's geometry depends on its input length."""
-        return self.block.size_dependent
+        """Whether the block's geometry depends on its input length (and it runs at all)."""
+        return self.times != 0 and self.block.size_dependent
 
     def geometry(self, size: Scalar | None) -> Geometry:
         """The block's geometry to the power ``times`` (closed form, or unrolled if it must)."""

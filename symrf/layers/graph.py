@@ -172,6 +172,16 @@ class Node:
     layer: Layer | None = None
     merge: Merge | None = None
 
+    def __post_init__(self) -> None:
+        if isinstance(self.merge, str):
+            try:
+                object.__setattr__(self, "merge", Merge(self.merge.lower()))
+            except ValueError:
+                raise NetworkError(
+                    f"node {self.name!r}: merge is {self.merge!r}; use 'add' or 'concat'."
+                ) from None
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+
     @property
     def op(self) -> str:
         """The op label: the layer's op, or the merge mode."""
@@ -415,4 +425,11 @@ def as_graph(net: Layer) -> Graph:
     output = add(net, INPUT)
     if output == INPUT:
         output = leaf(Identity(), (INPUT,))
-    return Graph(nodes, output)
+    feeding, pending = {output}, [output]
+    by_name = {node.name: node for node in nodes}
+    while pending:  # keep only the nodes that feed the output
+        for source in by_name[pending.pop()].inputs:
+            if source != INPUT and source not in feeding:
+                feeding.add(source)
+                pending.append(source)
+    return Graph([node for node in nodes if node.name in feeding], output)

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
-from symrf.algebra import IntervalMap, SizeMap
+from symrf.algebra import IDENTITY, IntervalMap, SizeMap
 from symrf.errors import InvalidLayerError
 from symrf.layers.base import Geometry, Layer, Param, Units, check_at_least, param, provably
 from symrf.scalars import Scalar, divide, is_number
@@ -135,6 +135,8 @@ class Upsample(Layer):
         """A containing map of slope ``1/f``; the length is multiplied by ``f``."""
         f = self.factor
         sizes = SizeMap(divide(1, f), 0, 0)
+        if f == 1:  # both modes read exactly their own position
+            return Geometry(IDENTITY, sizes)
         if self.mode is Mode.NEAREST:
             spread = divide(f - 1, f)
             return Geometry(IntervalMap(divide(1, f), -spread, spread, exact=f == 1), sizes)
