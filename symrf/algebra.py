@@ -145,6 +145,17 @@ class SizeMap:
     offset: Scalar
     bias: Scalar
 
+    def __post_init__(self) -> None:
+        # On whole-number lengths, floor((m + o)/d) keeps its value when o is rounded down to
+        # the grid the divisor sees: to an integer for an integer d, to a multiple of 1/f for
+        # d = 1/f. The rounded offset keeps the merge laws within whole numbers.
+        if is_number(self.divisor) and is_number(self.offset):
+            if isinstance(self.divisor, int):
+                object.__setattr__(self, "offset", floor(self.offset))
+            elif _integral(divide(1, self.divisor)):
+                grid = divide(1, self.divisor)
+                object.__setattr__(self, "offset", divide(floor(self.offset * grid), grid))
+
     def __call__(self, size: Scalar) -> Scalar:
         """The output length for input length ``size``."""
         if self.divisor == 1 and _integral(self.offset):
@@ -154,10 +165,11 @@ class SizeMap:
     def then(self, second: SizeMap | SizeChain) -> SizeMap | SizeChain:
         """Compose: apply ``self`` first, then ``second``.
 
-        Upsampling maps have divisor ``1/f`` (``m -> f*m + c``). The floor law merges two maps
-        when the second divides by an integer, or when the first has no floor to lose (its
-        divisor is ``1/f``); a downsampling followed by an upsampling stays a
-        :class:`SizeChain`.
+        Upsampling maps have divisor ``1/f`` (``m -> f*m + c``). The floor law
+        ``floor((floor(y) + c)/d) == floor((y + c)/d)`` merges two maps when the second
+        divides by an integer ``d`` and ``c`` (the first's bias plus the second's offset) is
+        an integer, or when the first has no floor to lose (``m -> f*m + c`` exactly); other
+        pairs, such as a downsampling followed by an upsampling, stay a :class:`SizeChain`.
 
         >>> SizeMap(2, -1, 1).then(SizeMap(2, -1, 1))(224)
         56
@@ -167,7 +179,11 @@ class SizeMap:
         """
         if isinstance(second, SizeChain):
             return SizeChain((self,)).then(second)
-        if not (_integral(second.divisor) or _integral(divide(1, self.divisor))):
+        exact_first = _integral(divide(1, self.divisor)) and _integral(
+            divide(self.offset, self.divisor)
+        )  # the first map has no floor to lose
+        floor_law = _integral(second.divisor) and _integral(self.bias + second.offset)
+        if not (floor_law or exact_first):
             return SizeChain((self, second))
         return SizeMap(
             self.divisor * second.divisor,
@@ -181,6 +197,8 @@ class SizeMap:
         >>> SizeMap(2, -1, 1).power(3)(224)
         28
         """
+        if isinstance(self.then(self), SizeChain):  # the floor law does not merge these
+            return SizeChain((self,)).power(times)  # type: ignore[return-value]
         series = geometric(self.divisor, times)
         return SizeMap(
             self.divisor**times,
