@@ -195,6 +195,14 @@ def check_at_least(layer: Layer, key: str, value: Param, bound: int) -> None:
             ).with_key(key)
 
 
+def validate(layer: Layer, keys: tuple[str, ...], bound: int) -> None:
+    """Pass each parameter ``key`` through :func:`param` and check it is at least ``bound``."""
+    for key in keys:
+        value = param(getattr(layer, key), f"{layer.op} {key}")
+        object.__setattr__(layer, key, value)
+        check_at_least(layer, key, value, bound)
+
+
 def need_size(layer: Layer, size: Scalar | None) -> Scalar:
     """Return ``size``, or raise because ``layer``'s geometry depends on an unknown length."""
     if size is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
-from symrf.layers.base import Geometry, Layer, Param, Units, check_at_least, param
+from symrf.layers.base import Geometry, Layer, Param, Units, validate
 from symrf.scalars import Scalar
 
 
@@ -107,10 +107,7 @@ class Pad(Layer):
     right: Param = 0
 
     def __post_init__(self) -> None:
-        for key in ("left", "right"):
-            value = param(getattr(self, key), f"pad {key}")
-            object.__setattr__(self, key, value)
-            check_at_least(self, key, value, 0)
+        validate(self, ("left", "right"), 0)
 
     def geometry(self, size: Scalar | None) -> Geometry:
         """Unit ``x`` reads ``x - left``; the length grows by ``left + right``."""
@@ -136,10 +133,7 @@ class Crop(Layer):
     right: Param = 0
 
     def __post_init__(self) -> None:
-        for key in ("left", "right"):
-            value = param(getattr(self, key), f"crop {key}")
-            object.__setattr__(self, key, value)
-            check_at_least(self, key, value, 0)
+        validate(self, ("left", "right"), 0)
 
     def geometry(self, size: Scalar | None) -> Geometry:
         """Unit ``x`` reads ``x + left``; the length shrinks by ``left + right``."""

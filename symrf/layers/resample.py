@@ -21,15 +21,8 @@ from fractions import Fraction
 
 from symrf.algebra import IDENTITY, IntervalMap, SizeMap
 from symrf.errors import InvalidLayerError
-from symrf.layers.base import Geometry, Layer, Param, Units, check_at_least, param, provably
+from symrf.layers.base import Geometry, Layer, Param, Units, provably, validate
 from symrf.scalars import Scalar, divide, is_number
-
-
-def _check(layer: Layer, keys: tuple[str, ...], bound: int) -> None:
-    for key in keys:
-        value = param(getattr(layer, key), f"{layer.op} {key}")
-        object.__setattr__(layer, key, value)
-        check_at_least(layer, key, value, bound)
 
 
 def _factor_of(value: Scalar) -> int:
@@ -55,8 +48,8 @@ class ConvTranspose(Layer):
     output_padding: Param = 0
 
     def __post_init__(self) -> None:
-        _check(self, ("kernel", "stride", "dilation"), 1)
-        _check(self, ("padding", "output_padding"), 0)
+        validate(self, ("kernel", "stride", "dilation"), 1)
+        validate(self, ("padding", "output_padding"), 0)
         for op_, s, d in _zip(self.output_padding, self.stride, self.dilation):
             if provably(op_ >= s) and provably(op_ >= d):
                 raise InvalidLayerError(
@@ -113,7 +106,7 @@ class Upsample(Layer):
     mode: Mode | str = Mode.NEAREST
 
     def __post_init__(self) -> None:
-        _check(self, ("factor",), 1)
+        validate(self, ("factor",), 1)
         if not isinstance(self.mode, Mode):
             try:
                 object.__setattr__(self, "mode", Mode(str(self.mode).lower()))
@@ -177,7 +170,7 @@ class PixelShuffle(Layer):
     factor: Param = 2
 
     def __post_init__(self) -> None:
-        _check(self, ("factor",), 1)
+        validate(self, ("factor",), 1)
 
     def geometry(self, size: Scalar | None) -> Geometry:
         """Like nearest upsampling."""
@@ -204,7 +197,7 @@ class PixelUnshuffle(Layer):
     factor: Param = 2
 
     def __post_init__(self) -> None:
-        _check(self, ("factor",), 1)
+        validate(self, ("factor",), 1)
 
     def geometry(self, size: Scalar | None) -> Geometry:
         """Like a convolution with kernel and stride ``r``; the length is ``floor(m/r)``."""

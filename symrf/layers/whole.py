@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from symrf.algebra import IntervalMap, SizeMap
-from symrf.layers.base import Geometry, Layer, Param, Units, check_at_least, need_size, param
+from symrf.layers.base import Geometry, Layer, Param, Units, need_size, validate
 from symrf.scalars import Scalar, ceil, divide, floor, is_number
 
 
@@ -68,9 +68,7 @@ class AdaptivePool(Layer):
     output: Param = 1
 
     def __post_init__(self) -> None:
-        value = param(self.output, "adaptivepool output")
-        object.__setattr__(self, "output", value)
-        check_at_least(self, "output", value, 1)
+        validate(self, ("output",), 1)
 
     @property
     def size_dependent(self) -> bool:

@@ -19,7 +19,16 @@ from typing import Any
 
 from symrf.algebra import IntervalMap, SizeMap
 from symrf.errors import InvalidLayerError
-from symrf.layers.base import Geometry, Layer, Param, Units, check_at_least, need_size, param
+from symrf.layers.base import (
+    Geometry,
+    Layer,
+    Param,
+    Units,
+    check_at_least,
+    need_size,
+    param,
+    validate,
+)
 from symrf.scalars import Scalar, ceil, divide, floor, maximum
 
 
@@ -57,10 +66,7 @@ class Window(Layer):
     def __post_init__(self) -> None:
         if self.stride is None:  # pooling: the stride defaults to the kernel, as in PyTorch
             object.__setattr__(self, "stride", self.kernel)
-        for key in ("kernel", "stride", "dilation"):
-            value = param(getattr(self, key), f"{self.op} {key}")
-            object.__setattr__(self, key, value)
-            check_at_least(self, key, value, 1)
+        validate(self, ("kernel", "stride", "dilation"), 1)
         padding = _padding(self.padding, f"{self.op} padding")
         object.__setattr__(self, "padding", padding)
         if not isinstance(padding, Padding):
