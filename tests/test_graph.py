@@ -1,5 +1,7 @@
 """Branches, graphs and resampling: laws, published semantics and bad input."""
 
+from fractions import Fraction
+
 import pytest
 
 import symrf
@@ -139,3 +141,47 @@ def test_adaptive_pool_windows_follow_pytorch():
     report = symrf.evaluate(symrf.AdaptivePool(output=3), input_size=10)
     # windows [0,4), [3,7), [6,10): sizes 4, 4, 4
     assert (report.rf, report.rf_min, report.size) == (4, 4, 3)
+
+
+# -- laws on random resampling networks (strategies shared with the graph oracle) ------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from strategies_graph import chains, parallels  # noqa: E402
+
+LAW = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def comparable(net, size):
+    try:
+        return figures(symrf.evaluate(net, input_size=size))
+    except NetworkError as error:
+        return str(error).rsplit("): ", 1)[-1]  # the same failure, wherever it is located
+
+
+@LAW
+@given(chains(), st.integers(8, 24))
+def test_law_parallel_of_one_branch_equals_the_branch(net, size):
+    assert comparable(symrf.Parallel(net), size) == comparable(net, size)
+
+
+@LAW
+@given(parallels(), st.integers(8, 24))
+def test_law_merge_order_does_not_matter(block, size):
+    reordered = symrf.Parallel(*(b if b is not None else [] for b in reversed(block.branches)),
+                               merge=block.merge)
+    one, other = comparable(block, size), comparable(reordered, size)
+    if isinstance(one, str):  # errors name the branches in their order
+        assert isinstance(other, str)
+    else:
+        assert one == other
+
+
+def test_three_axis_network():
+    net = symrf.Sequential(symrf.Conv(kernel=(3, 5, 1), stride=(1, 2, 1)),
+                           symrf.ConvTranspose(kernel=2, stride=2))
+    report = symrf.evaluate(net, input_size=(8, 16, 4))
+    assert report.per_axis and len(report.rf) == 3
+    assert report.size == (12, 12, 8)
+    assert report.jump == (Fraction(1, 2), 1, Fraction(1, 2))
