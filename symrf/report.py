@@ -27,11 +27,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
+import sympy
+
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
 from symrf.layers.base import Geometry, Layer, located_at
 from symrf.layers.compose import Sequential, Step, check_size
 from symrf.layers.graph import Graph
-from symrf.scalars import Scalar, ceil, divide, floor
+from symrf.scalars import Scalar, ceil, divide, floor, is_number
 
 FIGURES = (
     "rf", "rf_min", "rf_min_path", "jump", "left", "right", "center", "padding", "period",
@@ -109,12 +111,15 @@ class Field:
         ``w`` number at most ``floor(w) + 1``), ``rf_min`` the trivial lower bound 0, ``left``
         and ``right`` bounds on unit 0's hull; ``period`` is unknown (``None``).
         """
-        lo, hi = ceil(span.lo), floor(span.lo + span.width)
+        # Formulas with Max/Min keep the unrounded bounds (still bounds, looser by less than
+        # a pixel): rounding would let sympy 1.14 pull terms such as Max(0, 2*k - 4)/6, which
+        # it wrongly takes for integers, out of the floor.
+        lo, hi = _inward(ceil, span.lo), _inward(floor, span.lo + span.width)
         offset = finish(span.spread)
         return cls(
-            rf=finish(floor(span.width) + 1),
+            rf=finish(_inward(floor, span.width) + 1),
             rf_min=0,
-            rf_min_path=finish(floor(span.narrow) + 1),
+            rf_min_path=finish(_inward(floor, span.narrow) + 1),
             jump=finish(span.scale),
             left=finish(lo),
             right=finish(hi),
@@ -126,6 +131,13 @@ class Field:
             exact=False,
             size=None if size is None else finish(size),
         )
+
+
+def _inward(rounding: Callable[[Scalar], Scalar], value: Scalar) -> Scalar:
+    """Round a bound to whole pixels, except formulas with Max/Min (see ``Field._bound``)."""
+    if not is_number(value) and value.has(sympy.Max, sympy.Min):  # type: ignore[union-attr]
+        return value
+    return rounding(value)
 
 
 class _Figures:

@@ -183,8 +183,12 @@ _EVALUATE_LIMIT = 8
 def _worth_evaluating(value: sympy.Expr) -> bool:
     """Let sympy rewrite ``floor(x)`` only for small ``x``: on long sums its checks cost seconds.
 
-    Substituting numbers later (``xreplace``) evaluates the floor all the same.
+    Substituting numbers later (``xreplace``) evaluates the floor all the same. Nor around
+    ``Max``/``Min``: sympy 1.14 wrongly takes ``Max(0, 2*k - 4)/6`` for an integer (for a
+    positive-integer ``k``) and would pull it out of the floor.
     """
+    if value.has(sympy.Max, sympy.Min):
+        return False
     return len(value.free_symbols) <= _EVALUATE_LIMIT
 
 

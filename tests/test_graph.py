@@ -185,3 +185,15 @@ def test_three_axis_network():
     assert report.per_axis and len(report.rf) == 3
     assert report.size == (12, 12, 8)
     assert report.jump == (Fraction(1, 2), 1, Fraction(1, 2))
+
+
+def test_symbolic_bound_survives_sympy_taking_max_over_six_for_an_integer():
+    # sympy 1.14 says Max(0, 2*k - 4)/6 is an integer; the bound must not lose it in a floor
+    (k,) = symrf.symbols("k")
+    branch = symrf.Sequential(symrf.PixelShuffle(factor=3),
+                              symrf.Conv(kernel=k, stride=3, dilation=2, padding="same"))
+    net = symrf.Parallel([], branch)
+    bound = symrf.derive(net, input_size=3)
+    exact = symrf.evaluate(net, input_size=3, k=4)
+    assert bound.rf.xreplace({k: 4}) >= exact.rf == 3
+    assert bound.left.xreplace({k: 4}) <= exact.left == -1
