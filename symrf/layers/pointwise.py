@@ -13,6 +13,7 @@ IntervalMap(scale=1, lo=0, width=0)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
 from symrf.layers.base import Geometry, Layer, Param, Units, validate
@@ -95,7 +96,34 @@ class ChannelShuffle(Identity):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Pad(Layer):
+class Edges(Layer):
+    """Positions added (``grow = 1``) or removed (``grow = -1``) at both ends of the map.
+
+    Unit ``x`` reads ``x - grow*left``; the length changes by ``grow*(left + right)``.
+    """
+
+    grow: ClassVar[int] = 1
+    left: Param = 0
+    right: Param = 0
+
+    def __post_init__(self) -> None:
+        validate(self, ("left", "right"), 0)
+
+    def geometry(self, size: Scalar | None) -> Geometry:
+        """A shift by ``grow*left``; the length changes by ``grow*(left + right)``."""
+        shift = self.grow * self.left
+        return Geometry(
+            IntervalMap(1, -shift, 0), SizeMap(1, self.grow * (self.left + self.right), 0)
+        )
+
+    def reads(self, units: Units, size: int | None) -> Units:
+        """Unit ``x`` reads ``x - grow*left``."""
+        shift = self.grow * self.left
+        return {x - shift for x in units}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pad(Edges):
     """Explicit padding (``ZeroPad``, ``tf.pad``): ``left`` and ``right`` positions added.
 
     >>> Pad(left=1, right=0).geometry(None).map
@@ -103,25 +131,10 @@ class Pad(Layer):
     """
 
     op = "pad"
-    left: Param = 0
-    right: Param = 0
-
-    def __post_init__(self) -> None:
-        validate(self, ("left", "right"), 0)
-
-    def geometry(self, size: Scalar | None) -> Geometry:
-        """Unit ``x`` reads ``x - left``; the length grows by ``left + right``."""
-        return Geometry(
-            IntervalMap(1, -self.left, 0), SizeMap(1, self.left + self.right, 0)
-        )
-
-    def reads(self, units: Units, size: int | None) -> Units:
-        """Unit ``x`` reads ``x - left``."""
-        return {x - self.left for x in units}
 
 
 @dataclass(frozen=True, kw_only=True)
-class Crop(Layer):
+class Crop(Edges):
     """Cropping (U-Net's skip connections): ``left`` and ``right`` positions removed.
 
     >>> Crop(left=4, right=4).geometry(64).sizes(64), Crop(left=4).reads({0}, 64)
@@ -129,21 +142,7 @@ class Crop(Layer):
     """
 
     op = "crop"
-    left: Param = 0
-    right: Param = 0
-
-    def __post_init__(self) -> None:
-        validate(self, ("left", "right"), 0)
-
-    def geometry(self, size: Scalar | None) -> Geometry:
-        """Unit ``x`` reads ``x + left``; the length shrinks by ``left + right``."""
-        return Geometry(
-            IntervalMap(1, self.left, 0), SizeMap(1, -self.left - self.right, 0)
-        )
-
-    def reads(self, units: Units, size: int | None) -> Units:
-        """Unit ``x`` reads ``x + left``."""
-        return {x + self.left for x in units}
+    grow = -1
 
 
 POINTWISE: tuple[type[Identity], ...] = (
