@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sympy
+
 from symrf.errors import SpecError, SymrfError
 from symrf.layers.base import Layer, Param
 from symrf.layers.compose import Repeat, Sequential
@@ -212,13 +214,20 @@ def _read_plain(cls: type[Layer], entry: dict[str, Any], source: str, where: str
 
 
 def _read_repeat(entry: dict[str, Any], source: str, path: str, where: str) -> Layer:
-    _check_keys(entry, ("op", "name", "times", "layers"), source, where, "repeat")
+    _check_keys(entry, ("op", "name", "times", "index", "layers"), source, where, "repeat")
     if "times" not in entry:
         raise SpecError(f"{source}: {where}: repeat needs 'times' (an int or expression).")
     times = _value(entry["times"], source, where, "times")
     block = _read_layers(entry.get("layers"), source, f"{path}.layers")
     body = block[0] if len(block) == 1 else Sequential(*block)
-    return Repeat(body, times=times, name=entry.get("name"))
+    index = entry.get("index")
+    if index is not None and not (isinstance(index, str) and isinstance(
+            _value(index, source, where, "index"), sympy.Symbol)):
+        raise SpecError(
+            f"{source}: {where}, key 'index': {index!r}; give a symbol name such as \"i\", "
+            "which counts the repetitions 0, 1, 2, ..."
+        )
+    return Repeat(body, times=times, index=index, name=entry.get("name"))
 
 
 def _read_parallel(entry: dict[str, Any], source: str, path: str, where: str) -> Layer:

@@ -71,7 +71,8 @@ def flatten(net: object) -> list:
     if isinstance(net, symrf.Sequential):
         return [leaf for layer in net.layers for leaf in flatten(layer)]
     if isinstance(net, symrf.Repeat):
-        return flatten(net.block) * net.times
+        return [leaf for number in range(net.times) for leaf in flatten(
+            net.block.substitute({net.index: number}) if net.index is not None else net.block)]
     return [net]
 
 

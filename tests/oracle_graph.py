@@ -252,8 +252,11 @@ class Lowered:
                 source = self._lower(item, source)
             return source
         if isinstance(layer, symrf.Repeat):
-            for _ in range(layer.times):
-                source = self._lower(layer.block, source)
+            for number in range(layer.times):
+                block = layer.block
+                if layer.index is not None:
+                    block = block.substitute({layer.index: number})
+                source = self._lower(block, source)
             return source
         if isinstance(layer, symrf.Parallel):
             outputs = tuple(self._lower(branch, source) for branch in layer.branches)

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import sympy
 
-from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes
+from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, TooLargeError, located
 from symrf.layers.base import (
     Geometry,
@@ -31,8 +31,9 @@ from symrf.layers.base import (
     check_at_least,
     located_at,
     need_size,
+    provably,
 )
-from symrf.scalars import Scalar, is_number, scalar
+from symrf.scalars import Scalar, exact, geometric, is_number, scalar, symbol
 
 _MAX_BITS = 1 << 20
 """Largest number size (in bits) the numeric path builds for a repeated jump."""
@@ -164,14 +165,24 @@ class Sequential(Layer):
 class Repeat(Layer):
     """``block`` applied ``times`` times in sequence; ``times`` may be a symbol.
 
+    With ``index``, the block sees the repetition number ``0, 1, ..., times - 1`` in that
+    symbol, so a schedule such as dilation ``2**i`` is one layer; a symbolic count then
+    gives sums over the index in closed form.
+
     >>> from symrf.layers.window import Conv
     >>> Repeat(Conv(kernel=3, stride=2), times=4).geometry(None).map.rf
     31
+    >>> from symrf.scalars import symbols
+    >>> i, = symbols("i")
+    >>> Repeat(Conv(kernel=3, dilation=2**i), times=8, index=i).geometry(None).map.rf
+    511
     """
 
     op = "repeat"
     block: Layer = dataclasses.field(kw_only=False)
     times: Scalar
+    index: sympy.Symbol | None = None
+    """The symbol that counts the repetitions from 0, when the block depends on it."""
 
     def __post_init__(self) -> None:
         if isinstance(self.block, list | tuple):
@@ -184,9 +195,25 @@ class Repeat(Layer):
         times = scalar(self.times, "repeat times")
         object.__setattr__(self, "times", times)
         check_at_least(self, "times", times, 0)
+        if isinstance(self.index, str):
+            object.__setattr__(self, "index", symbol(self.index))
+        if self.index is not None:
+            if not isinstance(self.index, sympy.Symbol):
+                raise InvalidLayerError(
+                    f"repeat index is {self.index!r}; give a symbol name such as \"i\"."
+                ).with_key("index")
+            if self.index in getattr(times, "free_symbols", ()):
+                raise InvalidLayerError(
+                    f"the repeat count {times} uses its own index {self.index}; name the index "
+                    "differently."
+                ).with_key("index")
+
+    def __repr__(self) -> str:
+        index = "" if self.index is None else f", index={self.index}"
+        return f"Repeat(block={self.block!r}, times={self.times}{index})"
 
     def params(self) -> dict[str, object]:
-        """The count is the only parameter; the block is structure."""
+        """The count is the only parameter; the block and the index are structure."""
         return {"times": self.times}
 
     def axes(self) -> int:
@@ -195,16 +222,37 @@ class Repeat(Layer):
 
     def axis(self, index: int) -> Repeat:
         """The repeat of the block's axis ``index``."""
-        return Repeat(self.block.axis(index), times=self.times, name=self.name)
+        return Repeat(self.block.axis(index), times=self.times, index=self.index, name=self.name)
 
     def substitute(self, values: Values) -> Repeat:
-        """Substitute into the count and the block."""
+        """Substitute into the count and the block (never into the block's own index)."""
         times = Layer.substitute(self, values).times  # type: ignore[attr-defined]
-        return Repeat(self.block.substitute(values), times=times, name=self.name)
+        inner = {key: value for key, value in values.items() if key != self.index}
+        return Repeat(self.block.substitute(inner), times=times, index=self.index,
+                      name=self.name)
 
     def free_symbols(self) -> set[sympy.Symbol]:
-        """Symbols of the count and the block."""
-        return Layer.free_symbols(self) | self.block.free_symbols()
+        """Symbols of the count and the block, except the index."""
+        return (Layer.free_symbols(self) | self.block.free_symbols()) - {self.index}
+
+    def copy(self, number: Scalar) -> Layer:
+        """The block as repetition ``number`` (counted from 0) sees it.
+
+        >>> from symrf.layers.window import Conv
+        >>> from symrf.scalars import symbols
+        >>> i, = symbols("i")
+        >>> Repeat(Conv(kernel=3, dilation=2**i), times=4, index=i).copy(3)
+        Conv(kernel=3, stride=1, dilation=8, padding=0)
+        """
+        if not self.indexed:
+            return self.block
+        value = sympy.Integer(number) if isinstance(number, int) else number
+        return self.block.substitute({self.index: value})  # type: ignore[dict-item]
+
+    @property
+    def indexed(self) -> bool:
+        """Whether the block depends on the repetition index."""
+        return self.index is not None and self.index in self.block.free_symbols()
 
     @property
     def size_dependent(self) -> bool:
@@ -214,8 +262,10 @@ class Repeat(Layer):
     def geometry(self, size: Scalar | None) -> Geometry:
         """The block's geometry to the power ``times`` (closed form, or unrolled if it must)."""
         times = self.times
-        if self.block.size_dependent:
+        if self.block.size_dependent or (self.indexed and is_number(times)):
             return self._unrolled(size)
+        if self.indexed:
+            return self._summed()
         body = self.block.geometry(None)
         if is_number(times):
             self._check_magnitude(body.map.scale, times)
@@ -227,18 +277,21 @@ class Repeat(Layer):
         return Geometry(body.map.power(times), body.sizes.power(times))
 
     def reads(self, units: Units, size: int | None) -> Units:
-        """Propagate back through the block ``times`` times (numeric counts only)."""
+        """Propagate back through the repetitions, last first (numeric counts only)."""
+        copies = [self.copy(number) for number in range(int(self.times))]
         lengths = [size]
-        for _ in range(int(self.times) - 1):
-            lengths.append(None if size is None else int(self.block.geometry(lengths[-1]).sizes(
+        for block in copies[:-1]:
+            lengths.append(None if size is None else int(block.geometry(lengths[-1]).sizes(
                 lengths[-1])))
-        for length in reversed(lengths[: int(self.times)]):
-            units = self.block.reads(units, length)  # type: ignore[arg-type]
+        for block, length in reversed(list(zip(copies, lengths[: len(copies)], strict=True))):
+            units = block.reads(units, length)  # type: ignore[arg-type]
         return units
 
     def period_factor(self) -> int:
-        """The block's factor to the power ``times``."""
-        return int(self.block.period_factor() ** int(self.times))
+        """The product of the repetitions' factors."""
+        if not self.indexed:
+            return int(self.block.period_factor() ** int(self.times))
+        return math.prod(self.copy(number).period_factor() for number in range(int(self.times)))
 
     def _check_magnitude(self, scale: Scalar, times: Scalar) -> None:
         if is_number(scale) and scale != 1 and scale != 0:
@@ -259,19 +312,106 @@ class Repeat(Layer):
             ).with_key("times")
         if self.times > _MAX_UNROLL:
             raise TooLargeError(
-                f"{self.times} repetitions of a block whose padding depends on "
-                f"its input length would be unrolled one by one (limit {_MAX_UNROLL}); use "
-                "explicit padding."
+                f"{self.times} repetitions of a block whose padding depends on its input "
+                f"length or on the repeat index would be unrolled one by one (limit "
+                f"{_MAX_UNROLL}); give a smaller count or a symbolic one."
             ).with_key("times")
         if self.times == 0:
             return Geometry(IDENTITY, SAME_SIZE)
-        size = need_size(self, size)
+        if self.block.size_dependent:
+            size = need_size(self, size)
         total, sizes, length = IDENTITY, SAME_SIZE, size
-        for _ in range(int(self.times)):
-            geometry = self.block.geometry(length)
+        for number in range(int(self.times)):
+            geometry = self.copy(number).geometry(length)
             total, sizes = total.then(geometry.map), sizes.then(geometry.sizes)
-            length = sizes(size)
+            length = None if size is None else sizes(size)
+            self._check_magnitude(total.scale, 1)
         return Geometry(total, sizes)
+
+    def _summed(self) -> Geometry:
+        """Closed form of an indexed repeat with a symbolic count: sums over the index."""
+        number = sympy.Dummy("i", integer=True, nonnegative=True)
+        body = self.copy(number).geometry(None)
+        step, scale = body.map, body.map.scale
+        if _uses(scale, number):
+            raise NetworkError(
+                f"the jump of each repetition depends on the index {self.index}, so a "
+                "symbolic count has no closed form; give a concrete count."
+            ).with_key("times")
+        def total(term: Scalar) -> Scalar:
+            return _sum_over(term * scale**number, number, self.times, self.index)
+
+        reach = IntervalMap(scale**self.times, total(step.lo), total(step.width),
+                            total(step.narrow), self._widest(step.spread * scale**number, number),
+                            step.exact)
+        return Geometry(reach, _summed_sizes(body.sizes, number, self.times, self))
+
+
+    def _widest(self, spread: Scalar, number: sympy.Symbol) -> Scalar:
+        """The largest branch offset over the repetitions, at whichever end it is provably."""
+        if spread == 0:
+            return 0
+        if not _uses(spread, number):
+            return spread
+        first = sympy.sympify(spread).xreplace({number: 0})
+        last = sympy.sympify(spread).xreplace({number: self.times - 1})
+        growth = sympy.simplify(sympy.sympify(spread).xreplace({number: number + 1}) - spread)
+        if provably(growth >= 0):
+            return exact(last)
+        if provably(growth <= 0):
+            return exact(first)
+        raise NetworkError(
+            f"the offset between merged branches, {spread}, does not provably grow or shrink "
+            f"with the index {self.index}, so a symbolic count has no closed form; give a "
+            "concrete count."
+        ).with_key("times")
+
+
+def _sum_over(term: Scalar, number: sympy.Symbol, times: Scalar, index: object) -> Scalar:
+    """``term`` summed for ``number = 0 .. times - 1``, in closed form.
+
+    Terms ``c * r**number`` become ``c * geometric(r, times)``, so formulas read like those of
+    a plain repeat; other terms go to ``sympy.summation``.
+    """
+    ratios: dict[sympy.Expr, sympy.Expr] = {}  # the coefficient of each ratio**number
+    total: Scalar = 0
+    for piece in sympy.Add.make_args(sympy.expand(term)):
+        coefficient, rest = piece.as_independent(number, as_Add=False)
+        rest = sympy.powsimp(rest)
+        if rest == 1:
+            ratios[sympy.Integer(1)] = ratios.get(sympy.Integer(1), 0) + coefficient
+        elif rest.is_Pow and rest.exp == number and not _uses(rest.base, number):
+            ratios[rest.base] = ratios.get(rest.base, 0) + coefficient
+        else:
+            found = sympy.summation(piece, (number, 0, times - 1))
+            if found.has(sympy.Sum):
+                raise NetworkError(
+                    f"sympy finds no closed form for the sum of {piece} over the index "
+                    f"{index}; give a concrete count."
+                ).with_key("times")
+            total += sympy.piecewise_fold(found)
+    for ratio, coefficient in ratios.items():
+        total += sympy.factor_terms(coefficient) * geometric(exact(ratio), times)
+    return exact(total)
+
+
+def _uses(value: Scalar, number: sympy.Symbol) -> bool:
+    return number in getattr(value, "free_symbols", ())
+
+
+def _summed_sizes(sizes: Sizes, number: sympy.Symbol, times: Scalar, repeat: Repeat) -> Sizes:
+    """Lengths after ``times`` repetitions whose length change depends on the index."""
+    if isinstance(sizes, SizeMap) and not any(
+        _uses(part, number) for part in (sizes.divisor, sizes.offset, sizes.bias)
+    ):
+        return sizes.power(times)
+    if isinstance(sizes, SizeMap) and sizes.divisor == 1:
+        change = _sum_over(sizes.offset + sizes.bias, number, times, repeat.index)
+        return SizeMap(1, 0, change)
+    raise NetworkError(
+        f"the length change of each repetition depends on the index {repeat.index} and "
+        "involves a stride, so a symbolic count has no closed form; give a concrete count."
+    ).with_key("times")
 
 
 def _common_axes(layers: tuple[Layer, ...], where: str) -> int:
