@@ -1,15 +1,17 @@
 """The ``symrf`` command: argument parsing and printing only.
 
 ``symrf analyze TARGET [--set NAME=VALUE]... [--input SIZE] [--format FORMAT]``,
-``symrf coverage TARGET --input SIZE`` and ``symrf zoo``. Bad input exits with status 2
-and one line ``symrf: error: ...`` on stderr; anything else escaping is a bug (status 1).
+``symrf coverage TARGET --input SIZE``, ``symrf solve TARGET --for NAME --target
+RELATION [--range NAME=LO..HI] [--odd NAME] [--minimize EXPR] ...`` and ``symrf zoo``.
+Bad input exits with status 2 and one line ``symrf: error: ...`` on stderr; anything else
+escaping is a bug (status 1).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -21,6 +23,8 @@ from symrf.export import FORMATS
 from symrf.layers.base import Param, param
 from symrf.report import network
 from symrf.scalars import Scalar, parse
+from symrf.search import CHUNK
+from symrf.solve import Target, solve
 from symrf.spec import Spec, load
 
 
@@ -50,6 +54,27 @@ def _parser() -> argparse.ArgumentParser:
     cover.add_argument("--input", metavar="SIZE", help="input size (required unless the spec "
                        "gives one)")
     cover.add_argument("--format", choices=("json", "markdown", "table"), default="table")
+    solve = verbs.add_parser(
+        "solve", help="the kernel, depth, dilation, stride or input size that meets a target"
+    )
+    solve.add_argument("target", help="a .toml/.json spec file or a built-in model name")
+    solve.add_argument("--for", dest="unknowns", action="append", required=True,
+                       metavar="NAME", help="an unknown (a symbol of the spec, or n_in); "
+                       "repeatable")
+    solve.add_argument("--target", dest="goal", required=True, metavar="RELATION",
+                       help="e.g. 'rf>=224', 'jump<=16', 'rf==99', 'rf>=n_in'")
+    solve.add_argument("--range", action="append", default=[], metavar="NAME=LO..HI",
+                       help="the integers searched for an unknown (default 1..1024)")
+    solve.add_argument("--odd", action="append", default=[], metavar="NAME")
+    solve.add_argument("--even", action="append", default=[], metavar="NAME")
+    solve.add_argument("--pow2", action="append", default=[], metavar="NAME",
+                       help="only powers of two")
+    solve.add_argument("--minimize", metavar="EXPR",
+                       help="return the cheapest assignments under a cost, e.g. 'n*k**2'")
+    solve.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                       help="a number, or a relation to the unknowns such as d2=2*d1")
+    solve.add_argument("--input", metavar="SIZE", help="input size")
+    solve.add_argument("--format", choices=sorted(FORMATS), default="table")
     verbs.add_parser("zoo", help="list the built-in models")
     return parser
 
@@ -95,6 +120,23 @@ def read_size(text: str | None) -> Param | None:
     return param(parts if len(parts) > 1 else parts[0], "--input")
 
 
+def read_ranges(texts: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """``--range NAME=LO..HI`` options.
+
+    >>> read_ranges(["k=1..31", "n = 2..8"])
+    {'k': (1, 31), 'n': (2, 8)}
+    """
+    ranges = {}
+    for text in texts:
+        name, _, span = text.partition("=")
+        lo, dots, hi = span.partition("..")
+        if not (dots and lo.strip().isdigit() and hi.strip().isdigit() and name.strip()):
+            raise SymrfError(f"--range {text!r}: expected NAME=LO..HI with whole numbers, "
+                             "e.g. --range k=1..31.")
+        ranges[name.strip()] = (int(lo), int(hi))
+    return ranges
+
+
 def run(argv: Sequence[str]) -> str:
     """Run one command and return what it prints."""
     args = _parser().parse_args(argv)
@@ -112,10 +154,34 @@ def run(argv: Sequence[str]) -> str:
             if size is None or not isinstance(size, int):
                 raise SymrfError("coverage needs one integer input size: give --input N.")
             return FORMATS[args.format](coverage(spec.network, size, values))
+        if args.verb == "solve":
+            answer = solve(
+                spec.network, Target.parse(args.goal), args.unknowns, values=values,
+                input_size=size, ranges=read_ranges(args.range), odd=args.odd,
+                even=args.even, powers_of_two=args.pow2, minimize=args.minimize,
+                progress=_progress_bar() if sys.stderr.isatty() else None,
+            )
+            return FORMATS[args.format](answer)
         report = analyze(spec.network, input_size=size, values=values)
         return FORMATS[args.format](report)
     except SymrfError as error:
         raise located(error, args.target) from None
+
+
+def _progress_bar() -> Callable[[int, int], None]:
+    """Draw ``[#####.....] 52% 524288/1000000`` on stderr, for spaces of several chunks."""
+
+    def show(done: int, total: int) -> None:
+        if total <= CHUNK:
+            return
+        filled = 30 * done // total
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {100 * done // total:3d}% "
+                         f"{done}/{total}")
+        if done == total:
+            sys.stderr.write("\r" + " " * 60 + "\r")
+        sys.stderr.flush()
+
+    return show
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -95,8 +95,61 @@ class Sweep:
         raise AttributeError(f"Sweep has no figure {name!r}")
 
 
-_SWEPT = ("rf", "jump", "left", "right", "center", "padding", "size")
+SWEPT = ("rf", "jump", "left", "right", "center", "padding", "size")
+"""The figures :func:`sweep` computes (the others need the exact path)."""
 _EXACT_LIMIT = 2**53
+
+
+class Compiled:
+    """Closed forms of one network compiled once for numpy; call it on arrays of values.
+
+    Calling it returns float64 arrays, one per figure, plus ``valid`` (no feature map
+    vanishes) when the input size is known. They are exact below 2**53; callers decide what
+    to do above (:func:`sweep` raises, :func:`symrf.solve.solve` re-checks those exactly).
+
+    >>> import numpy as np, symrf
+    >>> k, = symrf.symbols("k")
+    >>> compiled = Compiled(symrf.Conv(kernel=k), None, ["k"], ["rf"])
+    >>> compiled(k=np.array([3, 5]))["rf"].tolist()
+    [3.0, 5.0]
+    """
+
+    def __init__(self, net: Layer, input_size: object, names: list[str],
+                 figures: tuple[str, ...] | list[str] = SWEPT) -> None:
+        report = derive(net, input_size=input_size)
+        if report.per_axis:
+            raise NetworkError("sweep works on one-axis networks; sweep each axis separately.")
+        self.names = list(names)
+        self.exact = not any(not field.exact for row in report.layers for field in row.axes)
+        """False when the network resamples: the compiled formulas are then proven bounds."""
+        symbols = [symbol(name) for name in self.names]
+        self._functions = {
+            name: _lambdify(report.figure(name), symbols)
+            for name in figures
+            if name != "size" or report.size_known
+        }
+        self._lengths = (
+            [_lambdify(row.size, symbols) for row in report.layers] if report.size_known else []
+        )
+
+    def __call__(self, **arrays: Any) -> dict[str, Any]:
+        """Float arrays of each figure (and ``valid``) for the broadcast ``arrays``."""
+        import numpy as np
+
+        values = [np.asarray(arrays[name], dtype=np.float64) for name in self.names]
+        shape = np.broadcast(*values).shape if values else ()
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            found = {
+                name: np.broadcast_to(np.asarray(function(*values), dtype=np.float64), shape)
+                for name, function in self._functions.items()
+            }
+            if self._lengths:
+                # An assignment is valid when no feature map vanishes (every length >= 1).
+                found["valid"] = np.logical_and.reduce([
+                    np.broadcast_to(np.asarray(length(*values)) >= 1, shape)
+                    for length in self._lengths
+                ])
+        return found
 
 
 def sweep(net: Layer, input_size: object = None, **values: Any) -> Sweep:
@@ -114,38 +167,23 @@ def sweep(net: Layer, input_size: object = None, **values: Any) -> Sweep:
     """
     import numpy as np
 
-    report = derive(net, input_size=input_size)
     arrays = {name: np.asarray(value) for name, value in values.items()}
-    symbols = [symbol(name) for name in arrays]
-    figures = {}
-    for name in _SWEPT:
-        if name == "size" and not report.size_known:
-            continue
-        formula = report.figure(name)
-        if report.per_axis:
-            raise NetworkError("sweep works on one-axis networks; sweep each axis separately.")
-        figures[name] = _compile(formula, symbols, arrays, np)
-    if report.size_known:
-        # An assignment is valid when no feature map vanishes (every length >= 1).
-        lengths = [_compile(row.size, symbols, arrays, np) for row in report.layers]
-        figures["valid"] = np.logical_and.reduce([length >= 1 for length in lengths])
-    bounded = any(not field.exact for row in report.layers for field in row.axes)
-    return Sweep(dict(arrays), figures, exact=not bounded)
+    compiled = Compiled(net, input_size, list(arrays))
+    figures = {name: _checked(result, np) if name != "valid" else result
+               for name, result in compiled(**arrays).items()}
+    return Sweep(dict(arrays), figures, exact=compiled.exact)
 
 
-def _compile(formula: Any, symbols: list, arrays: dict, np: Any) -> Any:
+def _lambdify(formula: Any, symbols: list) -> Any:
     missing = sorted(s.name for s in getattr(formula, "free_symbols", ())
                      if s not in symbols)
     if missing:
         raise NetworkError(f"sweep needs values for {', '.join(missing)}.")
-    function = sympy.lambdify(symbols, formula, modules="numpy")
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        result = np.broadcast_to(
-            np.asarray(function(*[a.astype(np.float64) for a in arrays.values()]),
-                       dtype=np.float64),
-            np.broadcast(*arrays.values()).shape if arrays else (),
-        )
-    if np.any(np.abs(result) >= _EXACT_LIMIT):
+    return sympy.lambdify(symbols, formula, modules="numpy")
+
+
+def _checked(result: Any, np: Any) -> Any:
+    if np.any(~np.isfinite(result)) or np.any(np.abs(result) >= _EXACT_LIMIT):
         raise NetworkError(
             "sweep results exceed 2**53, where floating point stops being exact; use "
             "symrf.evaluate() for these values."
@@ -156,4 +194,4 @@ def _compile(formula: Any, symbols: list, arrays: dict, np: Any) -> Any:
     return result
 
 
-__all__ = ["FIGURES", "Sweep", "bind", "evaluate", "sweep"]
+__all__ = ["FIGURES", "SWEPT", "Compiled", "Sweep", "bind", "evaluate", "sweep"]

@@ -18,6 +18,7 @@ from typing import Any
 
 from symrf.coverage import Coverage
 from symrf.report import FIGURES, Report, Row
+from symrf.solve import Answer, Solution
 
 
 def value(item: Any) -> Any:
@@ -70,6 +71,43 @@ def _(result: Coverage) -> dict[str, Any]:
         for row in result.rows
     ]
     return {"name": result.name, "input_size": result.input_size, "layers": rows}
+
+
+@to_json.register
+def _(answer: Answer) -> dict[str, Any]:
+    def solution(found: Solution) -> dict[str, Any]:
+        row = {name: value(item) for name, item in found.values.items()}
+        if answer.minimize is not None:
+            row["cost"] = value(found.cost)
+        if found.error is not None:
+            return {**row, "error": found.error}
+        return {**row, **{name: value(item) for name, item in found.figures.items()}}
+
+    def roots(found: dict[str, tuple[Any, ...]]) -> dict[str, Any]:
+        return {unknown.name: _roots(found.get(unknown.name, ())) for unknown in answer.unknowns}
+
+    return {
+        "unknowns": [unknown.name for unknown in answer.unknowns],
+        "target": str(answer.target),
+        "solutions": [solution(found) for found in answer.solutions],
+        "neighbours": [solution(found) for found in answer.neighbours],
+        "exact": roots(answer.exact),
+        "exact_value": roots(answer.exact_value),
+        "searched": {name: list(bounds) for name, bounds in answer.searched.items()},
+        "domains": {unknown.name: unknown.domain.value for unknown in answer.unknowns},
+        "given": {name: value(item) for name, item in answer.values.items()},
+        "minimize": None if answer.minimize is None else str(answer.minimize),
+        "count": answer.count,
+        "feasible": answer.feasible,
+        "method": answer.method,
+    }
+
+
+def _roots(found: tuple[Any, ...]) -> Any:
+    """No root: null; one: its string; several: a list of strings."""
+    if not found:
+        return None
+    return str(found[0]) if len(found) == 1 else [str(root) for root in found]
 
 
 def to_json_text(result: Any) -> str:

@@ -17,8 +17,9 @@ from typing import Any
 
 import sympy
 
-from symrf.export.values import columns, notes
+from symrf.export.values import answer_columns, columns, notes, roots
 from symrf.report import Report
+from symrf.solve import Answer
 
 _SYMBOLS = {"rf": "r", "rf_min": "r_{\\text{min}}", "rf_min_path": "r_{\\text{path}}",
             "period": "T", "offset": "\\delta", "jump": "j",
@@ -63,5 +64,29 @@ def _(report: Report) -> str:
         name = row.name.replace("_", "\\_")
         cells = " & ".join(f"${latex(row.figure(n))}$" for n in names)
         lines.append(f"\\texttt{{{name}}} & {row.op} & {cells} \\\\")
+    lines.append("\\end{tabular}")
+    return "\n".join(lines)
+
+
+@to_latex.register
+def _(answer: Answer) -> str:
+    names, shown = answer_columns(answer)
+    searched = ", ".join(map(str, answer.unknowns))
+    lines = [f"% symrf solve: {answer.target}; searched {searched}"]
+    found = roots(answer)
+    if found:
+        equations = []
+        for name, root, at_values in found:
+            equal = "" if at_values == root else f" = {latex(at_values)}"
+            equations.append(f"{sympy.latex(sympy.Symbol(name))} &= {latex(root)}{equal}")
+        lines += ["\\begin{align*}", " \\\\\n".join(equations), "\\end{align*}"]
+    header = [sympy.latex(sympy.Symbol(n)) if n != "cost" else "\\text{cost}" for n in names]
+    header += [_SYMBOLS[n] for n in shown]
+    lines += ["\\begin{tabular}{" + "l" * len(header) + "}",
+              " & ".join(f"${cell}$" for cell in header) + " \\\\", "\\hline"]
+    for solution in answer.solutions:
+        cells = [solution.cost if n == "cost" else solution.values[n] for n in names]
+        cells += [solution.figures[n] for n in shown]
+        lines.append(" & ".join(f"${latex(cell)}$" for cell in cells) + " \\\\")
     lines.append("\\end{tabular}")
     return "\n".join(lines)

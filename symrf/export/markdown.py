@@ -10,9 +10,12 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import sympy
+
 from symrf.coverage import Coverage
-from symrf.export.values import columns, notes, text
+from symrf.export.values import answer_cells, answer_columns, columns, notes, roots, text
 from symrf.report import Report
+from symrf.solve import Answer
 
 
 def _cell(item: Any) -> str:
@@ -59,4 +62,28 @@ def _(result: Coverage) -> str:
             f"| `{row.name}` | {row.op} | {row.size} | {row.rf} | {text(row.covers_input)} | "
             f"{text(row.unproductive)} | {row.in_padding} | {holes} |"
         )
+    return "\n".join(lines)
+
+
+@to_markdown.register
+def _(answer: Answer) -> str:
+    names, shown = answer_columns(answer)
+    searched = ", ".join(f"`{unknown}`" for unknown in answer.unknowns)
+    title = (f"**solve** `{answer.target}` for {searched}: {answer.count} assignments "
+             f"searched, {answer.feasible} meet the target")
+    lines = [
+        title,
+        "",
+        "| " + " | ".join([*names, *shown]) + " |",
+        "|" + "---|" * (len(names) + len(shown)),
+    ]
+    for solution in answer.solutions:
+        lines.append("| " + " | ".join(map(_cell, answer_cells(solution, names, shown))) + " |")
+    for solution in answer.neighbours:
+        cells = zip([*names, *shown], answer_cells(solution, names, shown), strict=True)
+        lines.append("\n*Just failing:* " + ", ".join(f"{n} = {c}" for n, c in cells if c))
+    for name, root, at_values in roots(answer):
+        equal = "" if at_values == root else f" = {sympy.latex(at_values)}"
+        lines.append(f"\nExact relaxed root: $${sympy.latex(sympy.Symbol(name))} = "
+                     f"{sympy.latex(root)}{equal}$$")
     return "\n".join(lines)

@@ -19,8 +19,17 @@ import functools
 from typing import Any
 
 from symrf.coverage import Coverage
-from symrf.export.values import columns, notes, text
+from symrf.export.values import (
+    answer_cells,
+    answer_columns,
+    approximately,
+    columns,
+    notes,
+    roots,
+    text,
+)
 from symrf.report import Report, Row
+from symrf.solve import Answer
 
 _WIDEST = 24
 """Longer cells (formulas) are printed below the table, keyed by a number in the cell."""
@@ -46,21 +55,13 @@ def _(report: Report) -> str:
         return f"[{len(formulas)}]"
 
     body = [[row.name, row.op, *(cell(row, n) for n in names)] for row in report.layers]
-    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-
-    def line(cells: list[str]) -> str:
-        padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
-        return "  ".join(padded).rstrip()
-
     title = (
         f"{report.name}: rf {text(report.rf)}, jump {text(report.jump)}, "
         f"padding {text(report.padding)}"
     )
     if report.size_known:
         title += f", size {text(report.size)}"
-    rows = [title, line(header), line(["-" * width for width in widths])]
-    rows += [line(cells) for cells in body]
-    rows += formulas
+    rows = [title, *grid(header, body), *formulas]
     rows += [f"note: {note}" for note in notes(report)]
     return "\n".join(rows)
 
@@ -74,12 +75,41 @@ def _(result: Coverage) -> str:
          "none" if row.hole_free else f"{len(row.holes)}"]
         for row in result.rows
     ]
+    title = f"{result.name}: coverage of a {result.input_size}-pixel input"
+    return "\n".join([title, *grid(header, body)])
+
+
+@to_table.register
+def _(answer: Answer) -> str:
+    names, shown = answer_columns(answer)
+    searched = ", ".join(map(str, answer.unknowns))
+    lines = [(
+        f"solve {answer.target} for {searched}: {answer.count} assignments searched "
+        f"({answer.method}), {answer.feasible} meet the target"
+    )]
+    if answer.values:
+        lines.append("given: " + ", ".join(f"{k} = {v}" for k, v in answer.values.items()))
+    if answer.minimize is not None:
+        lines.append(f"cheapest under cost = {answer.minimize}")
+    body = [answer_cells(solution, names, shown) for solution in answer.solutions]
+    lines += grid([*names, *shown], body)
+    if answer.neighbours:
+        lines.append("just failing:")
+        lines += grid([*names, *shown], [answer_cells(s, names, shown)
+                                         for s in answer.neighbours])[2:]
+    for name, root, value in roots(answer):
+        shown_value = "" if value == root else f" = {value}"
+        lines.append(f"exact relaxed root: {name} = {root}{shown_value}"
+                     f"{approximately(value)}")
+    return "\n".join(lines)
+
+
+def grid(header: list[str], body: list[list[str]]) -> list[str]:
+    """Lines of a left-aligned text grid: the header, a rule, then one line per row."""
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
         padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
         return "  ".join(padded).rstrip()
 
-    title = f"{result.name}: coverage of a {result.input_size}-pixel input"
-    lines = [title, line(header), line(["-" * width for width in widths])]
-    return "\n".join([*lines, *(line(cells) for cells in body)])
+    return [line(header), line(["-" * width for width in widths]), *map(line, body)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from symrf.report import FIGURES, Report
+from symrf.solve import Answer, Solution
 
 COLUMNS = ("rf", "jump", "left", "right", "center", "padding")
 """Figures shown per layer in tables (``size`` is added when the input size is known)."""
@@ -61,4 +62,51 @@ def notes(report: Report) -> list[str]:
     return found
 
 
-__all__ = ["COLUMNS", "FIGURES", "columns", "notes", "text"]
+def answer_columns(answer: Answer) -> tuple[list[str], list[str]]:
+    """Value columns (unknowns, defined symbols, cost) and figure columns of a solve table."""
+    first = answer.solutions[0] if answer.solutions else None
+    names = list(first.values) if first else [u.name for u in answer.unknowns]
+    if answer.minimize is not None:
+        names.append("cost")
+    figure = answer.target.figure
+    shown = [figure, *(name for name in ("rf", "jump", "padding") if name != figure)]
+    if first is not None and "size" in first.figures and "size" not in shown:
+        shown.append("size")
+    return names, shown
+
+
+def answer_cells(solution: Solution, names: list[str], shown: list[str]) -> list[str]:
+    """One solution as text cells (an invalid neighbour shows why in the first figure)."""
+    values = [text(solution.cost if name == "cost" else solution.values.get(name))
+              for name in names]
+    if solution.error is not None:
+        return [*values, "invalid", *([""] * (len(shown) - 1))]
+    return [*values, *(text(solution.figures.get(name)) for name in shown)]
+
+
+def roots(answer: Answer) -> list[tuple[str, Any, Any]]:
+    """``(unknown, root, value of the root at the given values)`` for each exact root."""
+    found = []
+    for name, general in answer.exact.items():
+        at_values = answer.exact_value.get(name, ())
+        for index, root in enumerate(general):
+            found.append((name, root, at_values[index] if index < len(at_values) else root))
+    return found
+
+
+def approximately(value: Any) -> str:
+    """`` ≈ 15.867`` for a number that is not a whole one, else nothing.
+
+    >>> from fractions import Fraction
+    >>> approximately(Fraction(238, 15)), approximately(7)
+    (' ≈ 15.867', '')
+    """
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    return "" if number == int(number) else f" ≈ {number:.5g}"
+
+
+__all__ = ["COLUMNS", "FIGURES", "answer_cells", "answer_columns", "approximately", "columns",
+           "notes", "roots", "text"]

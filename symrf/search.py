@@ -1,0 +1,213 @@
+"""Walking a design space: every assignment of the unknowns, checked in vectorised chunks.
+
+A :class:`Space` is the grid of candidate values of each unknown; flat indices number its
+assignments, so chunks of it become numpy arrays without a Python loop per assignment. A
+*measure* turns a chunk into :class:`Outcome` arrays (does the target hold, is the network
+valid, how far the figure is from the bound); :func:`scan` feeds the chunks to reducers that
+keep only what the answer needs: the Pareto front (:func:`pareto`), the cheapest
+assignments, and the nearest failures on each side of the target.
+
+>>> import numpy as np
+>>> pareto(np.array([[3, 1], [1, 3], [2, 2], [3, 3]]), maximise=False).tolist()
+[[1, 3], [2, 2], [3, 1]]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+CHUNK = 1 << 17
+"""Assignments measured per numpy call: large enough to amortise, small enough for memory."""
+
+
+@dataclass(frozen=True)
+class Space:
+    """The candidate values of each unknown, ascending; assignments are numbered row-major.
+
+    >>> space = Space(("k", "n"), ((3, 5), (1, 2, 3)))
+    >>> space.size, space.assignment(4)
+    (6, {'k': 5, 'n': 2})
+    """
+
+    names: tuple[str, ...]
+    grids: tuple[tuple[int, ...], ...]
+
+    @property
+    def size(self) -> int:
+        """The number of assignments."""
+        return math.prod(len(grid) for grid in self.grids)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Candidates per unknown."""
+        return tuple(len(grid) for grid in self.grids)
+
+    def assignment(self, flat: int) -> dict[str, int]:
+        """The assignment numbered ``flat``."""
+        values = {}
+        for name, grid in zip(reversed(self.names), reversed(self.grids), strict=True):
+            flat, position = divmod(int(flat), len(grid))
+            values[name] = grid[position]
+        return dict(reversed(values.items()))
+
+    def positions(self, flat: Any) -> Any:
+        """Grid positions (one column per unknown) of the flat indices ``flat``."""
+        import numpy as np
+
+        return np.stack(np.unravel_index(flat, self.shape), axis=-1)
+
+    def chunks(self, size: int = CHUNK) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """Flat indices and value arrays, ``size`` assignments at a time."""
+        import numpy as np
+
+        grids = [np.asarray(grid, dtype=np.int64) for grid in self.grids]
+        for start in range(0, self.size, size):
+            flat = np.arange(start, min(start + size, self.size), dtype=np.int64)
+            positions = np.unravel_index(flat, self.shape)
+            yield flat, {
+                name: grid[position]
+                for name, grid, position in zip(self.names, grids, positions, strict=True)
+            }
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a measure says about one chunk: numpy arrays, one entry per assignment."""
+
+    meets: Any
+    """The target holds (and the network is valid)."""
+    valid: Any
+    """The network exists for this assignment (no vanishing feature map, valid layers)."""
+    gap: Any
+    """``figure - bound`` (float), for reporting the nearest failures."""
+    cost: Any = None
+    """The user's cost, when minimising one."""
+
+
+Measure = Callable[[Any, dict[str, Any]], Outcome]
+
+
+@dataclass
+class Scan:
+    """What :func:`scan` keeps of a whole space (flat indices into it)."""
+
+    front: Any
+    """Flat indices of the kept assignments (Pareto front, all matches, or cheapest)."""
+    below: int | None = None
+    """The failing assignment whose figure is nearest the bound from below (or at it)."""
+    above: int | None = None
+    """The failing assignment whose figure is nearest the bound from above."""
+    gap_below: float = -math.inf
+    gap_above: float = math.inf
+    valid: int = 0
+    """How many assignments give a valid network."""
+    feasible: int = 0
+    """How many assignments meet the target."""
+
+
+def scan(
+    space: Space, measure: Measure, *, keep: str, maximise: bool,
+    progress: Callable[[int, int], None] | None = None,
+) -> Scan:
+    """Measure every assignment of ``space`` and keep what the answer needs.
+
+    ``keep`` is ``"front"`` (the Pareto front, smallest in every unknown unless
+    ``maximise``), ``"all"`` (every assignment meeting the target) or ``"cheapest"`` (the
+    least cost, ties reduced to their Pareto front).
+    """
+    import numpy as np
+
+    result = Scan(np.zeros((0,), dtype=np.int64))
+    best_cost = math.inf
+    done = 0
+    for flat, arrays in space.chunks():
+        outcome = measure(flat, arrays)
+        _nearest(result, flat, outcome, np)
+        result.valid += int(np.count_nonzero(outcome.valid))
+        hits = flat[outcome.meets]
+        result.feasible += len(hits)
+        if keep == "cheapest" and len(hits):
+            costs = outcome.cost[outcome.meets]
+            least = float(costs.min())
+            if least < best_cost:
+                best_cost, result.front = least, hits[costs == least]
+            elif least == best_cost:
+                result.front = np.concatenate([result.front, hits[costs == least]])
+        elif keep == "all":
+            result.front = np.concatenate([result.front, hits])
+        elif len(hits):
+            result.front = front(space, np.concatenate([result.front, hits]), maximise)
+        done += len(flat)
+        if progress is not None:
+            progress(done, space.size)
+    if keep == "cheapest" and len(result.front):
+        result.front = front(space, result.front, maximise)
+    return result
+
+
+def front(space: Space, flat: Any, maximise: bool) -> Any:
+    """The flat indices among ``flat`` whose assignments form the Pareto front."""
+    import numpy as np
+
+    positions = space.positions(flat)
+    kept = pareto(positions, maximise)
+    return np.ravel_multi_index(tuple(kept.T), space.shape)
+
+
+def pareto(points: Any, maximise: bool) -> Any:
+    """The rows of ``points`` (integers) that no other row dominates, sorted.
+
+    A row dominates another when it is at most as large in every column (at least as large
+    when ``maximise``) and differs. Rows are sorted, then each is compared only with the
+    front found before it: no earlier row can be dominated by a later one.
+
+    >>> import numpy as np
+    >>> pareto(np.array([[1, 1], [0, 2], [2, 0]]), maximise=True).tolist()
+    [[0, 2], [1, 1], [2, 0]]
+    """
+    import numpy as np
+
+    if maximise:
+        return -pareto(-points, False)[::-1]
+    rows = np.unique(points, axis=0)  # lexicographically sorted, no duplicates
+    if len(rows) == 0 or rows.shape[1] == 1:
+        return rows[:1]
+    # Within rows sharing all columns but the last, only the first (least last) can survive.
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = np.any(rows[1:, :-1] != rows[:-1, :-1], axis=1)
+    rows = rows[first]
+    if rows.shape[1] == 2:  # survivors improve on every earlier row's second column
+        least = np.minimum.accumulate(rows[:, 1])
+        keep = np.ones(len(rows), dtype=bool)
+        keep[1:] = rows[1:, 1] < least[:-1]
+        return rows[keep]
+    kept = np.empty_like(rows)
+    count = 0
+    for row in rows:
+        if count == 0 or not np.any(np.all(kept[:count] <= row, axis=1)):
+            kept[count] = row
+            count += 1
+    return kept[:count]
+
+
+def _nearest(result: Scan, flat: Any, outcome: Outcome, np: Any) -> None:
+    """Track the failing valid assignments nearest the bound on each side."""
+    failing = outcome.valid & ~outcome.meets & ~np.isnan(outcome.gap)
+    if not np.any(failing):
+        return
+    gaps, indices = outcome.gap[failing], flat[failing]
+    low = gaps <= 0
+    if np.any(low):
+        where = int(np.argmax(np.where(low, gaps, -np.inf)))
+        if gaps[where] > result.gap_below:
+            result.gap_below, result.below = float(gaps[where]), int(indices[where])
+    if np.any(~low):
+        where = int(np.argmin(np.where(~low, gaps, np.inf)))
+        if gaps[where] < result.gap_above:
+            result.gap_above, result.above = float(gaps[where]), int(indices[where])
+
+
+__all__ = ["CHUNK", "Outcome", "Scan", "Space", "front", "pareto", "scan"]
