@@ -16,6 +16,7 @@ from symrf.errors import (
     ExpressionError,
     InvalidLayerError,
     NetworkError,
+    NoSolutionError,
     ScalarTypeError,
     SpecError,
     SymrfError,
@@ -42,6 +43,7 @@ from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
 from symrf.numeric import Sweep, evaluate, sweep
 from symrf.report import Field, Report, Row
 from symrf.scalars import parse, symbols
+from symrf.solve import Answer, Solution, Target, Unknown, solve
 from symrf.spec import load, loads
 from symrf.symbolic import derive
 
@@ -50,6 +52,7 @@ __version__ = "0.1.0"
 __all__ = [
     "GELU",
     "AdaptivePool",
+    "Answer",
     "AvgPool",
     "BatchNorm",
     "ChannelShuffle",
@@ -70,6 +73,7 @@ __all__ = [
     "Merge",
     "Mode",
     "NetworkError",
+    "NoSolutionError",
     "Node",
     "Pad",
     "Padding",
@@ -84,17 +88,21 @@ __all__ = [
     "Sequential",
     "Sigmoid",
     "SizeMap",
+    "Solution",
     "SpecError",
     "Sweep",
     "SymrfError",
     "Tanh",
+    "Target",
     "TooLargeError",
+    "Unknown",
     "Upsample",
     "derive",
     "evaluate",
     "load",
     "loads",
     "parse",
+    "solve",
     "sweep",
     "symbols",
     "zoo",

@@ -97,6 +97,11 @@ class Target:
                 "'jump<=16' (relations: >= <= == > <)."
             )
         figure, relation, bound = match.groups()
+        if bound[0] in "<>=!":
+            raise SymrfError(
+                f"target {text!r} is not FIGURE RELATION VALUE; write e.g. 'rf>=224' "
+                "(relations: >= <= == > <)."
+            )
         if figure not in TARGET_FIGURES:
             close = difflib.get_close_matches(figure, TARGET_FIGURES, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
@@ -315,6 +320,11 @@ class _Problem:
                 f"no value for {', '.join(loose)}; give it with --set {loose[0]}=... (or "
                 f"values=...), or solve for it with --for {loose[0]}."
             )
+        if input_size is None and any(top.axis(i).size_dependent for i in range(top.axes())):
+            raise NetworkError(
+                "the network's geometry depends on its input length (TF 'same' padding with "
+                "a stride, or whole-input layers); give --input SIZE or solve --for n_in."
+            )
         if symbol(INPUT) in getattr(bound, "free_symbols", ()) and input_size is None:
             raise NetworkError(
                 f"the target uses the input size {INPUT}; give --input SIZE or solve --for "
@@ -452,8 +462,8 @@ class _Problem:
                     f"{why}); change the ranges or the network.")
         sides = []
         for flat in (found.below, found.above):
-            if flat is not None:
-                near = self.check(space.assignment(flat))
+            near = None if flat is None else self.check(space.assignment(flat))
+            if near is not None and near.error is None:
                 sides.append(f"{self.target.figure} = {near.figures[self.target.figure]} at "
                              f"{_show(near.values)}")
         return (f"nothing in {searched} gives {self.target}: the nearest are "

@@ -1,0 +1,323 @@
+"""The solver's answers meet the target, one step less does not, and nothing better was missed.
+
+Every law is checked against a plain loop over the range with :func:`symrf.evaluate` and
+against the brute-force oracle: the returned values are exactly the best feasible ones
+(smallest for ``>=``, largest for ``<=``, all for ``==``; the Pareto front for several
+unknowns; the cheapest under a cost), and the exact relaxed root solves the relaxed equation.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+
+import pytest
+import sympy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import symrf
+from symrf.cli import main
+from symrf.errors import NoSolutionError
+from symrf.layers.compose import Repeat
+from symrf.solve import Domain, Relation, Target, Unknown, solve
+
+import oracle
+
+X, Y, Z = symrf.symbols("x y z")
+I, L, K, N, T = symrf.symbols("i L k n T")  # noqa: E741  # i is the index, as in the papers
+RELATIONS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt,
+             "<": operator.lt}
+searches = settings(max_examples=120, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def questions(draw, unknowns=(X,)):
+    """A chain of 1-4 windows with each unknown in one parameter, and a target on it."""
+    count = draw(st.integers(1, 4))
+    layers = [
+        dict(kernel=draw(st.integers(1, 5)), stride=draw(st.integers(1, 3)),
+             dilation=draw(st.integers(1, 3)),
+             padding=draw(st.sampled_from([0, 1, 2, "same", "valid"])))
+        for _ in range(count)
+    ]
+    slots = st.tuples(st.integers(0, count - 1), st.sampled_from(["kernel", "stride", "dilation"]))
+    places = draw(st.lists(slots, min_size=len(unknowns), max_size=len(unknowns), unique=True))
+    for unknown, (layer, key) in zip(unknowns, places, strict=True):
+        layers[layer][key] = unknown
+    padding = {"same": symrf.Padding.SAME, "valid": symrf.Padding.VALID}
+    net = symrf.Sequential(*[
+        symrf.Conv(**{**p, "padding": padding.get(p["padding"], p["padding"])}) for p in layers
+    ])
+    sized = draw(st.booleans()) or any(
+        p["padding"] == "same" and p["stride"] != 1 for p in layers)
+    figure = draw(st.sampled_from(
+        ["rf", "jump", "left", "right", "padding", "rf_min"] + (["size"] if sized else [])))
+    relation = draw(st.sampled_from(list(RELATIONS)))
+    bound = draw(st.integers(-4, 60) if figure in ("left", "center") else st.integers(1, 60))
+    return net, f"{figure} {relation} {bound}", (draw(st.integers(24, 64)) if sized else None)
+
+
+def truth(net, target, values, size):
+    """The exact figures of one assignment, or None when that network does not exist."""
+    try:
+        return symrf.evaluate(net, input_size=size, **values)
+    except symrf.SymrfError:
+        return None
+
+
+def meets(report, target: Target) -> bool:
+    return report is not None and RELATIONS[target.relation.value](
+        report.figure(target.figure), target.bound)
+
+
+@searches
+@given(question=questions(), hi=st.integers(1, 12))
+def test_one_unknown_answers_exactly_the_best_feasible_values(question, hi):
+    net, text, size = question
+    target = Target.parse(text)
+    feasible = [v for v in range(1, hi + 1) if meets(truth(net, target, {"x": v}, size), target)]
+    if not feasible:
+        with pytest.raises(NoSolutionError, match=f"x in 1..{hi}"):
+            solve(net, target, "x", ranges={"x": (1, hi)}, input_size=size)
+        return
+    answer = solve(net, target, "x", ranges={"x": (1, hi)}, input_size=size)
+    found = [s.values["x"] for s in answer.solutions]
+    if target.relation is Relation.EQUAL:
+        assert found == feasible
+    elif target.relation.maximises:
+        assert found == [max(feasible)]
+    else:
+        assert found == [min(feasible)]
+    assert answer.feasible == len(feasible)
+    for solution in answer.solutions:  # the figures come from the numeric path ...
+        report = truth(net, target, solution.values, size)
+        assert solution.figures[target.figure] == report.figure(target.figure)
+        # ... and agree with the brute-force oracle
+        exact = net.substitute({X: sympy.Integer(solution.values["x"])})
+        assert RELATIONS[target.relation.value](
+            getattr(oracle.figures(exact, size), target.figure), target.bound)
+    for neighbour in answer.neighbours:  # one step less (or more, for <=) fails
+        assert not meets(truth(net, target, neighbour.values, size), target)
+        assert abs(neighbour.values["x"] - found[0]) == 1 or abs(
+            neighbour.values["x"] - found[-1]) == 1
+
+
+def dominated(point, others) -> bool:
+    return any(all(o <= p for o, p in zip(other, point, strict=True)) and other != point
+               for other in others)
+
+
+@searches
+@given(question=questions(unknowns=(X, Y)), hi=st.integers(1, 6), hi2=st.integers(1, 6))
+def test_pareto_front_equals_an_exhaustive_loop(question, hi, hi2):
+    net, text, size = question
+    target = Target.parse(text)
+    feasible = [(x, y) for x in range(1, hi + 1) for y in range(1, hi2 + 1)
+                if meets(truth(net, target, {"x": x, "y": y}, size), target)]
+    ranges = {"x": (1, hi), "y": (1, hi2)}
+    if not feasible:
+        with pytest.raises(NoSolutionError):
+            solve(net, target, ["x", "y"], ranges=ranges, input_size=size)
+        return
+    answer = solve(net, target, ["x", "y"], ranges=ranges, input_size=size)
+    found = [(s.values["x"], s.values["y"]) for s in answer.solutions]
+    if target.relation.maximises:
+        expected = [p for p in feasible if not dominated(tuple(-c for c in p),
+                                                         [tuple(-c for c in q) for q in feasible])]
+    else:
+        expected = [p for p in feasible if not dominated(p, feasible)]
+    assert sorted(found) == sorted(expected)
+    cheapest = solve(net, target, ["x", "y"], ranges=ranges, input_size=size,
+                               minimize="x*y**2")
+    least = min(x * y**2 for x, y in feasible)
+    assert {s.cost for s in cheapest.solutions} == {least}
+    assert all(meets(truth(net, target, s.values, size), target) for s in cheapest.solutions)
+
+
+@searches
+@given(kernels=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+       strides=st.lists(st.integers(1, 3), min_size=4, max_size=4),
+       slot=st.sampled_from(["kernel", "dilation"]), bound=st.integers(2, 300))
+def test_the_exact_root_solves_the_relaxed_equation(kernels, strides, slot, bound):
+    layers = [symrf.Conv(kernel=k, stride=s) for k, s in zip(kernels, strides, strict=False)]
+    layers[0] = symrf.Conv(**{"kernel": kernels[0], "stride": strides[0], slot: X})
+    net = symrf.Sequential(*layers)
+    answer = solve(net, f"rf >= {bound}", "x", ranges={"x": (1, 400)}) if _reachable(
+        net, bound) else None
+    if answer is None:
+        return
+    formula = symrf.derive(net).rf
+    if "x" not in answer.exact:  # x does not matter, or the root is not positive
+        assert answer.value == 1
+        assert X not in sympy.sympify(formula).free_symbols or sympy.solve(formula - bound, X) in (
+            [], [0])
+        return
+    (root,) = answer.exact["x"]
+    assert sympy.simplify(formula.xreplace({X: root}) - bound) == 0
+    # the integer answer is the root rounded up, since rf grows with x here
+    assert answer.value == max(1, sympy.ceiling(root))
+
+
+def _reachable(net, bound: int) -> bool:
+    return symrf.evaluate(net, x=400).rf >= bound
+
+
+def tcn(levels=L):
+    d = 2**I
+    causal = [symrf.Pad(left=(K - 1) * d), symrf.Conv(kernel=K, dilation=d)]
+    return Repeat(symrf.Parallel(causal + causal, []), times=levels, index=I)
+
+
+def test_tcn_depth_for_a_sequence_of_1000():
+    answer = solve(tcn(), "rf >= 1000", "L", values={"k": 3})
+    assert (answer.value, answer.solutions[0].rf) == (8, 1021)
+    (neighbour,) = answer.neighbours
+    assert (neighbour.values["L"], neighbour.rf) == (7, 509)
+    (root,) = answer.exact["L"]  # 2**L = (T - 1)/(2(k - 1)) + 1
+    assert sympy.simplify(2**root - (sympy.Integer(999) / (2 * (K - 1)) + 1)) == 0
+    assert float(answer.exact_value["L"][0]) == pytest.approx(7.9701, abs=1e-4)
+
+
+def test_kernel_for_rf_224_in_four_stride_two_layers():
+    net = symrf.Sequential(*[symrf.Conv(kernel=K, stride=2)] * 4)
+    answer = solve(net, "rf >= 224", "k")
+    assert (answer.value, answer.solutions[0].rf, answer.neighbours[0].rf) == (16, 226, 211)
+    assert answer.exact["k"] == (sympy.Rational(238, 15),)
+    odd = solve(net, "rf >= 224", "k", odd=["k"])
+    assert (odd.value, odd.neighbours[0].values["k"]) == (17, 15)
+
+
+def test_dilation_schedule_with_odd_kernels():
+    d1, d2 = symrf.symbols("d1 d2")
+    net = symrf.Sequential(symrf.Conv(kernel=K, dilation=d1), symrf.Conv(kernel=K, dilation=d2),
+                           symrf.Conv(kernel=K, dilation=4 * d1))
+    answer = solve(net, "rf >= 65", ["k", "d1"], values={"d2": 2 * d1}, odd=["k"],
+                   ranges={"k": (3, 9), "d1": (1, 16)})
+    assert [(s["k"], s["d1"], s["d2"], s.rf) for s in answer.solutions] == [
+        (3, 5, 10, 71), (5, 3, 6, 85), (7, 2, 4, 85)]
+    (root,) = answer.exact["d1"]
+    assert sympy.simplify(root - 64 / (7 * (K - 1))) == 0
+
+
+def test_symbolic_target_gives_the_papers_root():
+    answer = solve(Repeat(symrf.Conv(kernel=K), times=N), "rf >= T", "k",
+                   values={"n": 4, "T": 224})
+    assert answer.exact["k"] == ((T + N - 1) / N,)
+    assert answer.exact_value["k"] == (sympy.Rational(227, 4),)
+    assert answer.value == 57
+
+
+def test_input_size_as_the_unknown_and_whole_input_coverage():
+    alexnet = symrf.zoo.build("alexnet")
+    answer = solve(alexnet, "size >= 6", "n_in")
+    assert (answer.value, answer.solutions[0].size, answer.neighbours[0].size) == (223, 6, 5)
+    stack = Repeat(symrf.Conv(kernel=3, stride=2, padding=1), times=N)
+    deep = solve(stack, "rf >= n_in", "n", input_size=224)
+    assert (deep.value, deep.solutions[0].rf, deep.neighbours[0].rf) == (7, 255, 127)
+
+
+def test_a_non_monotone_figure_is_searched_not_assumed():
+    # TF 'same' padding of a stride-2 conv alternates with the input length's parity.
+    net = symrf.Conv(kernel=3, stride=2, padding=symrf.Padding.SAME)
+    answer = solve(net, "padding >= 1", "n_in", ranges={"n_in": (8, 14)})
+    assert [s["n_in"] for s in answer.solutions] == [9]  # the smallest; 10 fails again
+    assert [s["n_in"] for s in answer.neighbours] == [8]
+    every = solve(net, "padding == 1", "n_in", ranges={"n_in": (8, 14)})
+    assert [s["n_in"] for s in every.solutions] == [9, 11, 13]
+    assert [s["n_in"] for s in every.neighbours] == [8, 14]
+
+
+def test_powers_of_two_and_strict_relations():
+    net = symrf.Sequential(*[symrf.Conv(kernel=3, stride=X)] * 4)
+    answer = solve(net, "jump < 100", "x", powers_of_two=["x"], ranges={"x": (1, 64)})
+    assert (answer.value, answer.solutions[0].jump, answer.neighbours[0]["x"]) == (2, 16, 4)
+    assert Unknown("x", 1, 64, Domain.POWERS_OF_TWO).candidates() == (1, 2, 4, 8, 16, 32, 64)
+
+
+def test_no_solution_names_the_nearest_values_on_each_side():
+    net = Repeat(symrf.Conv(kernel=K), times=7)
+    with pytest.raises(NoSolutionError) as caught:
+        solve(net, "rf == 100", "k", ranges={"k": (1, 31)})
+    assert str(caught.value) == (
+        "nothing in k in 1..31 gives rf == 100: the nearest are rf = 99 at k = 15 and rf = 106 "
+        "at k = 16; widen the range (--range) or relax the target.")
+
+
+def test_large_values_beyond_float_precision_are_decided_exactly():
+    # 2**60 + 1 and 2**60 + 2 are the same float; the solver must not confuse them.
+    net = Repeat(symrf.Conv(kernel=3, stride=2), times=N)  # rf = 2**(n+1) - 1
+    answer = solve(net, f"rf >= {2**61}", "n", ranges={"n": (1, 80)})
+    assert (answer.value, answer.solutions[0].rf) == (61, 2**62 - 1)
+    equal = solve(net, f"rf == {2**61 - 1}", "n", ranges={"n": (1, 80)})
+    assert [s["n"] for s in equal.solutions] == [60]
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"target": "rfx >= 3", "for_": "k"}, "did you mean 'rf'"),
+    ({"target": "rf => 3", "for_": "k"}, "not FIGURE RELATION VALUE"),
+    ({"target": "rf >= 3", "for_": "q", "values": {"k": 3}}, "q does not appear in the network"),
+    ({"target": "rf >= 3", "for_": "q"}, "no value for k; give it with --set k="),
+    ({"target": "rf >= 3", "for_": "k", "ranges": {"k": (5, 2)}}, "LO <= HI"),
+    ({"target": "rf >= 3", "for_": "k", "odd": ["k"], "even": ["k"]}, "both odd and even"),
+    ({"target": "rf >= 3", "for_": "k", "ranges": {"j": (1, 2)}}, "add --for j"),
+    ({"target": "rf >= 3", "for_": "k", "values": {"k": 3}}, "both given a value and solved"),
+    ({"target": "rf >= n_in", "for_": "k"}, "give --input SIZE"),
+    ({"target": "rf >= 3", "for_": "k", "minimize": "k*q"}, "q is not an unknown"),
+    ({"target": "rf >= 3", "for_": "n_in", "input_size": 32}, "not both"),
+    ({"target": "rf >= __import__", "for_": "k"}, "target"),
+])
+def test_bad_questions_say_what_and_how_to_fix(kwargs, message):
+    with pytest.raises(symrf.SymrfError, match=message):
+        solve(symrf.Conv(kernel=K), **kwargs)
+
+
+def test_cli_solves_and_prints_json(capsys, tmp_path):
+    spec = tmp_path / "tcn.toml"
+    spec.write_text(
+        'name = "tcn"\n[[layers]]\nop = "repeat"\ntimes = "L"\nindex = "i"\n'
+        '[[layers.layers]]\nop = "parallel"\nbranches = [[\n'
+        '  {op = "pad", left = "(k-1)*2**i"}, {op = "conv", kernel = "k", dilation = "2**i"},\n'
+        '  {op = "pad", left = "(k-1)*2**i"}, {op = "conv", kernel = "k", dilation = "2**i"}],\n'
+        '  [{op = "identity"}]]\n')
+    status = main(["solve", str(spec), "--for", "L", "--target", "rf>=1000", "--set", "k=3",
+                   "--format", "json"])
+    data = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert data["unknowns"] == ["L"] and data["target"] == "rf >= 1000"
+    assert (data["solutions"][0]["L"], data["solutions"][0]["rf"]) == (8, 1021)
+    assert sympy.sympify(data["exact"]["L"]).free_symbols == {sympy.Symbol("k")}
+    assert data["searched"] == {"L": [1, 1024]} and data["neighbours"][0]["rf"] == 509
+
+
+def test_cli_no_solution_is_one_line_and_exit_2(capsys):
+    status = main(["solve", "dilated-stack", "--for", "n_in", "--target", "size>=5000",
+                   "--range", "n_in=1..64"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1 and "nearest are size = 64 at n_in = 64" in err
+
+
+@pytest.mark.parametrize("arguments", [
+    ["--range", "k=1-9"], ["--target", "rf"], ["--minimize", "k**"],
+])
+def test_cli_bad_options_exit_2(capsys, arguments):
+    base = {"--target": "rf>=9", "--range": "k=1..9"}
+    options = dict(zip(arguments[::2], arguments[1::2], strict=True))
+    argv = ["solve", "vgg16", "--for", "k"]
+    for key, value in {**base, **options}.items():
+        argv += [key, value]
+    status = main(argv)
+    err = capsys.readouterr().err
+    assert status == 2 and err.startswith("symrf: error:") and err.count("\n") == 1
+
+
+def test_table_and_latex_show_the_answer_and_the_root():
+    net = symrf.Sequential(*[symrf.Conv(kernel=K, stride=2)] * 4)
+    answer = solve(net, "rf >= 224", "k")
+    table = symrf.export.FORMATS["table"](answer)
+    assert "exact relaxed root: k = 238/15 ≈ 15.867" in table
+    assert table.splitlines()[3].split()[:2] == ["16", "226"]
+    latex = symrf.export.FORMATS["latex"](answer)
+    assert "k &= \\frac{238}{15}" in latex and "$16$ & $226$" in latex
