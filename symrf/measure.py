@@ -9,13 +9,18 @@ figures without a vectorised form (``rf_min``, ``period``...) and resampling net
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from symrf.errors import TooLargeError
+from symrf.errors import SymrfError, TooLargeError
+from symrf.layers.base import Layer
+from symrf.layers.compose import Repeat, Sequential
+from symrf.layers.graph import Graph, Parallel
 from symrf.scalars import symbol
-from symrf.search import Outcome
+from symrf.search import Outcome, Space
 
 if TYPE_CHECKING:
     from symrf.numeric import Compiled
@@ -24,11 +29,13 @@ if TYPE_CHECKING:
 _FLOAT_EXACT = 2.0**53
 _CLEAR = 2.0**-30
 """Relative gap beyond which float rounding cannot flip a comparison."""
+CHECKED_COMBINATIONS = 20_000
+"""Most value combinations one layer is rebuilt for by :func:`layer_checks`."""
 UNDECIDED_LIMIT = 50_000
 """Most assignments re-checked exactly because floats could not decide them."""
 
 
-def vector_measure(problem: _Problem, compiled: Compiled) -> Any:
+def vector_measure(problem: _Problem, compiled: Compiled, space: Space) -> Any:
     """A measure from compiled closed forms, with an exact fallback per undecided entry."""
     import numpy as np
 
@@ -38,14 +45,18 @@ def vector_measure(problem: _Problem, compiled: Compiled) -> Any:
                                                             modules="numpy")
     relation, figure = problem.target.relation, problem.target.figure
     rechecked = [0]
+    checks = layer_checks(problem, space)
 
     def measure(flat: Any, arrays: dict[str, Any]) -> Outcome:
         found = compiled(**arrays)
+        positions = dict(zip(space.names, np.unravel_index(flat, space.shape), strict=True))
         values = found[figure]
         columns = [arrays[name].astype(np.float64) for name in problem.names]
         with np.errstate(invalid="ignore", over="ignore"):
             limit = np.broadcast_to(np.asarray(bound(*columns), dtype=np.float64), values.shape)
             valid = found.get("valid", np.ones(values.shape, dtype=bool)).copy()
+            for names, table in checks:  # layer parameters the closed forms cannot judge
+                valid &= table[tuple(positions[name] for name in names)]
             meets = valid & relation.holds(values, limit)
             gap = values - limit
             scale = np.maximum(np.abs(values), np.abs(limit))
@@ -65,6 +76,54 @@ def vector_measure(problem: _Problem, compiled: Compiled) -> Any:
         return Outcome(meets, valid, gap, _costs(spent, values.shape, np))
 
     return measure
+
+
+def layer_checks(problem: _Problem, space: Space) -> list[tuple[tuple[str, ...], Any]]:
+    """Which values of the unknowns each layer accepts, as boolean tables over their grids.
+
+    A layer rejects provably invalid parameters when it is built (a half-integer padding, a
+    dilation below 1); closed forms cannot see that. Each leaf layer whose parameters use
+    unknowns is rebuilt for every combination of those unknowns' candidates (up to
+    :data:`CHECKED_COMBINATIONS` per layer; beyond, the exact re-check of answers decides).
+    """
+    import numpy as np
+
+    grids = dict(zip(space.names, space.grids, strict=True))
+    tables: dict[tuple[str, ...], Any] = {}
+    for leaf in _leaves(problem.net):
+        names = tuple(n for n in space.names if symbol(n) in leaf.free_symbols())
+        shape = tuple(len(grids[n]) for n in names)
+        if not names or math.prod(shape) > CHECKED_COMBINATIONS:
+            continue
+        table = tables.setdefault(names, np.ones(shape, dtype=bool))
+        for position in np.ndindex(*shape):
+            if not table[position]:
+                continue
+            values = {symbol(n): sympy.Integer(grids[n][p])
+                      for n, p in zip(names, position, strict=True)}
+            try:
+                leaf.substitute(values)
+            except SymrfError:
+                table[position] = False
+    return list(tables.items())
+
+
+def _leaves(layer: Layer | None) -> Iterator[Layer]:
+    if layer is None:
+        return
+    if isinstance(layer, Sequential):
+        for item in layer.layers:
+            yield from _leaves(item)
+    elif isinstance(layer, Repeat):
+        yield from _leaves(layer.block)
+    elif isinstance(layer, Parallel):
+        for branch in layer.branches:
+            yield from _leaves(branch)
+    elif isinstance(layer, Graph):
+        for node in layer.nodes:
+            yield from _leaves(node.layer)
+    else:
+        yield layer
 
 
 def exact_measure(problem: _Problem) -> Any:
@@ -99,8 +158,15 @@ def _exactly(problem: _Problem, arrays: dict[str, Any], position: int, meets: An
         found = solution.figures[problem.target.figure]
         items = found if isinstance(found, tuple) else (found,)
         bound = problem.bound_at(assignment)
-        gaps = [float(item - bound) for item in items]
-        gap[position] = max(gaps, key=abs)
+        gap[position] = max((_float(item - bound) for item in items), key=abs)
+
+
+def _float(number: Any) -> float:
+    """A float for reporting distances; beyond the float range, an infinity of its sign."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.copysign(math.inf, number)
 
 
 def _costs(spent: Any, shape: tuple[int, ...], np: Any) -> Any:

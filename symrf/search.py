@@ -104,6 +104,8 @@ class Scan:
     gap_above: float = math.inf
     valid: int = 0
     """How many assignments give a valid network."""
+    invalid: int | None = None
+    """The first assignment that gives no valid network, if any."""
     feasible: int = 0
     """How many assignments meet the target."""
 
@@ -127,6 +129,8 @@ def scan(
         outcome = measure(flat, arrays)
         _nearest(result, flat, outcome, np)
         result.valid += int(np.count_nonzero(outcome.valid))
+        if result.invalid is None and not np.all(outcome.valid):
+            result.invalid = int(flat[np.argmin(outcome.valid)])
         hits = flat[outcome.meets]
         result.feasible += len(hits)
         if keep == "cheapest" and len(hits):

@@ -12,7 +12,7 @@ the reals, giving the exact root a paper prints.
 >>> net = symrf.Repeat(symrf.Conv(kernel=k), times=n)
 >>> answer = solve(net, "rf >= T", "k", values={"n": 4, "T": 224})
 >>> answer.value, answer.solutions[0].rf, answer.exact["k"], answer.exact_value["k"]
-(57, 225, (T + n - 1)/n, 227/4)
+(57, 225, ((T + n - 1)/n,), (227/4,))
 """
 
 from __future__ import annotations
@@ -360,8 +360,9 @@ class _Problem:
         """The exact figures of one assignment (``error`` set when the network is invalid)."""
         values = dict(assignment)
         size = values.pop(INPUT, self.input_size)
+        known = {**_bind(assignment), **_bind(self.numbers)}
         shown = {**assignment, **{
-            name: exact(sympy.sympify(formula).xreplace(_bind(assignment)))
+            name: exact(sympy.sympify(formula).xreplace(known))
             for name, formula in self.derived.items()}}
         cost = None if self.cost is None else exact(
             sympy.sympify(self.cost).xreplace(_bind(assignment)))
@@ -433,7 +434,7 @@ class _Problem:
             except SymrfError:
                 compiled = None
             if compiled is not None and compiled.exact:
-                return vector_measure(self, compiled), "vectorised"
+                return vector_measure(self, compiled, space), "vectorised"
         if space.size > EXACT_LIMIT:
             raise TooLargeError(
                 f"{space.size} assignments would be checked one at a time (the figure "
@@ -466,8 +467,15 @@ class _Problem:
             if near is not None and near.error is None:
                 sides.append(f"{self.target.figure} = {near.figures[self.target.figure]} at "
                              f"{_show(near.values)}")
+        invalid = ""
+        if found.invalid is not None:
+            example = self.check(space.assignment(found.invalid))
+            why = (example.error or "").rstrip(".")
+            invalid = (f"; {space.size - found.valid} of {space.size} assignments give no valid "
+                       f"network (e.g. {_show(example.values)}: {why})")
         return (f"nothing in {searched} gives {self.target}: the nearest are "
-                f"{' and '.join(sides)}; widen the range (--range) or relax the target.")
+                f"{' and '.join(sides)}{invalid}; widen the range (--range) or relax the "
+                "target.")
 
     def _roots(self) -> tuple[dict[str, tuple[sympy.Expr, ...]], dict[str, tuple]]:
         """Relaxed roots in the general symbols, and at the given values."""
@@ -477,24 +485,26 @@ class _Problem:
         if isinstance(self.input_size, int):
             numbers[symbol(INPUT)] = self.input_size
         sized = self.input_size is not None
-        for attempt in (self.general, self.net):
+        general_bound = sympy.sympify(self.target.bound).xreplace(
+            {symbol(k): v for k, v in self.derived.items()})
+        # The general form keeps every symbol; where sympy cannot solve it (a Piecewise on
+        # s = 1, say), the form with the given numbers substituted may still solve.
+        for attempt, bound in ((self.general, general_bound), (self.net, self.bound)):
             try:
                 report = derive(attempt, input_size=symbol(INPUT) if sized else None)
+                formula = _figure(report, self.target.figure)
             except SymrfError:
                 continue
-            bound = sympy.sympify(self.target.bound).xreplace(
-                {symbol(k): v for k, v in self.derived.items()})
             for name in self.names:
-                found = relaxed_roots(_figure(report, self.target.figure), bound, name)
+                found = () if name in general else relaxed_roots(formula, bound, name)
                 if found:
                     general[name] = found
                     at_values[name] = tuple(_tidy_root(r.xreplace(numbers)) for r in found)
-            return general, at_values
         return general, at_values
 
 
 def _tidy_root(root: sympy.Expr) -> sympy.Expr:
-    """A root at given values, logarithms merged: ``log(1003/4)/log(2)``, not ``-2 + ...``."""
+    """A root at the given values, simplified (logarithms combined where that is shorter)."""
     simpler = sympy.simplify(sympy.logcombine(root, force=True))
     return min(simpler, sympy.simplify(root), key=sympy.count_ops)
 
@@ -537,7 +547,7 @@ def _unknowns(for_: Any, ranges: Mapping[str, tuple[int, int]], odd: Iterable[st
     domains: dict[str, Domain] = {}
     for names, domain in ((odd, Domain.ODD), (even, Domain.EVEN),
                           (powers_of_two, Domain.POWERS_OF_TWO)):
-        for name in names:
+        for name in [names] if isinstance(names, str) else names:
             if name in domains:
                 raise SymrfError(f"{name} is both {domains[name].value} and {domain.value}.")
             domains[name] = domain

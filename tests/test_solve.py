@@ -245,6 +245,19 @@ def test_no_solution_names_the_nearest_values_on_each_side():
         "at k = 16; widen the range (--range) or relax the target.")
 
 
+def test_invalid_layers_are_neither_counted_nor_reported_as_nearest():
+    # padding (k - 1)/2 is a whole number only for odd k: even kernels build no network.
+    net = symrf.Sequential(*[symrf.Conv(kernel=K, dilation=2**j, padding=2**j * (K - 1) / 2)
+                             for j in range(3)])
+    answer = solve(net, "rf >= 100", "k")
+    assert (answer.value, answer.feasible) == (17, 504)  # odd k from 17 to 1023
+    with pytest.raises(NoSolutionError) as caught:
+        solve(net, "rf == 100", "k")
+    expected = ("rf = 99 at k = 15 and rf = 113 at k = 17; 512 of 1024 assignments give no "
+                "valid network (e.g. k = 2: ")
+    assert expected in str(caught.value)
+
+
 def test_large_values_beyond_float_precision_are_decided_exactly():
     # 2**60 + 1 and 2**60 + 2 are the same float; the solver must not confuse them.
     net = Repeat(symrf.Conv(kernel=3, stride=2), times=N)  # rf = 2**(n+1) - 1
