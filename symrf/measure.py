@@ -82,30 +82,43 @@ def layer_checks(problem: _Problem, space: Space) -> list[tuple[tuple[str, ...],
     """Which values of the unknowns each layer accepts, as boolean tables over their grids.
 
     A layer rejects provably invalid parameters when it is built (a half-integer padding, a
-    dilation below 1); closed forms cannot see that. Each leaf layer whose parameters use
-    unknowns is rebuilt for every combination of those unknowns' candidates (up to
-    :data:`CHECKED_COMBINATIONS` per layer; beyond, the exact re-check of answers decides).
+    dilation below 1); closed forms cannot see that. For each parameter of each leaf layer,
+    the layer is rebuilt with the unknowns of that parameter set to every combination of
+    their candidates (the other unknowns stay symbols, which never fail), up to
+    :data:`CHECKED_COMBINATIONS` per parameter. What this misses (rules that tie parameters
+    with different unknowns) the exact re-check of every answer still catches.
     """
     import numpy as np
 
     grids = dict(zip(space.names, space.grids, strict=True))
     tables: dict[tuple[str, ...], Any] = {}
+    seen: set[tuple[Layer, tuple[str, ...]]] = set()
     for leaf in _leaves(problem.net):
-        names = tuple(n for n in space.names if symbol(n) in leaf.free_symbols())
-        shape = tuple(len(grids[n]) for n in names)
-        if not names or math.prod(shape) > CHECKED_COMBINATIONS:
-            continue
-        table = tables.setdefault(names, np.ones(shape, dtype=bool))
-        for position in np.ndindex(*shape):
-            if not table[position]:
-                continue
-            values = {symbol(n): sympy.Integer(grids[n][p])
-                      for n, p in zip(names, position, strict=True)}
-            try:
-                leaf.substitute(values)
-            except SymrfError:
-                table[position] = False
+        for value in leaf.params().values():
+            found: set[sympy.Basic] = set()
+            for item in value if isinstance(value, tuple) else (value,):
+                found |= getattr(item, "free_symbols", set())
+            names = tuple(n for n in space.names if symbol(n) in found)
+            shape = tuple(len(grids[n]) for n in names)
+            if names and (leaf, names) not in seen and math.prod(shape) <= CHECKED_COMBINATIONS:
+                seen.add((leaf, names))
+                table = tables.setdefault(names, np.ones(shape, dtype=bool))
+                _check_layer(leaf, names, grids, table, np)
     return list(tables.items())
+
+
+def _check_layer(leaf: Layer, names: tuple[str, ...], grids: dict[str, tuple[int, ...]],
+                 table: Any, np: Any) -> None:
+    """Mark in ``table`` the combinations of ``names`` for which ``leaf`` cannot be built."""
+    for position in np.ndindex(*table.shape):
+        if not table[position]:
+            continue
+        values = {symbol(n): sympy.Integer(grids[n][p]) for n, p in zip(names, position,
+                                                                       strict=True)}
+        try:
+            leaf.substitute(values)
+        except SymrfError:
+            table[position] = False
 
 
 def _leaves(layer: Layer | None) -> Iterator[Layer]:
