@@ -246,7 +246,10 @@ class _Chain:
             if length == 1:
                 layer = self.layers[start]
                 with located_at(start, layer):
-                    before = self._length_before(start)
+                    # A symbolic length is needed only by size-dependent layers; a number
+                    # also lets every layer check that its feature map does not vanish.
+                    wanted = layer.size_dependent or is_number(self.size)
+                    before = self._length_before(start) if wanted else None
                     geometry = layer.geometry(before)
                     if before is not None:
                         check_size(geometry.sizes(before))

@@ -22,6 +22,10 @@ from typing import Any
 CHUNK = 1 << 17
 """Assignments measured per numpy call: large enough to amortise, small enough for memory."""
 
+MASK_LIMIT = 1 << 27
+"""Largest space whose Pareto front is found on a boolean grid (one byte per assignment);
+larger spaces merge each chunk's hits into the front found so far."""
+
 
 @dataclass(frozen=True)
 class Space:
@@ -59,10 +63,11 @@ class Space:
 
         return np.stack(np.unravel_index(flat, self.shape), axis=-1)
 
-    def chunks(self, size: int = CHUNK) -> Iterator[tuple[Any, dict[str, Any]]]:
-        """Flat indices and value arrays, ``size`` assignments at a time."""
+    def chunks(self, size: int | None = None) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """Flat indices and value arrays, ``size`` (default :data:`CHUNK`) at a time."""
         import numpy as np
 
+        size = size or CHUNK
         grids = [np.asarray(grid, dtype=np.int64) for grid in self.grids]
         for start in range(0, self.size, size):
             flat = np.arange(start, min(start + size, self.size), dtype=np.int64)
@@ -124,6 +129,8 @@ def scan(
 
     result = Scan(np.zeros((0,), dtype=np.int64))
     best_cost = math.inf
+    grid = np.zeros(space.size, dtype=bool) if keep == "front" and (
+        space.size <= MASK_LIMIT) else None
     done = 0
     for flat, arrays in space.chunks():
         outcome = measure(flat, arrays)
@@ -142,6 +149,8 @@ def scan(
                 result.front = np.concatenate([result.front, hits[costs == least]])
         elif keep == "all":
             result.front = np.concatenate([result.front, hits])
+        elif grid is not None:
+            grid[hits] = True
         elif len(hits):
             result.front = front(space, np.concatenate([result.front, hits]), maximise)
         done += len(flat)
@@ -149,7 +158,38 @@ def scan(
             progress(done, space.size)
     if keep == "cheapest" and len(result.front):
         result.front = front(space, result.front, maximise)
+    if grid is not None:
+        result.front = np.flatnonzero(masked_front(grid.reshape(space.shape), maximise))
     return result
+
+
+def masked_front(feasible: Any, maximise: bool) -> Any:
+    """The Pareto front of a boolean grid of feasible assignments, as a boolean grid.
+
+    An assignment is dominated when some feasible one is at most as large in every unknown
+    and smaller in at least one, that is, when one lies at or below the point one step
+    down some axis. Prefix ORs along every axis find "some feasible point at or below" for
+    all points at once; shifting by one step per axis makes the comparison strict.
+
+    >>> import numpy as np
+    >>> masked_front(np.array([[0, 1, 1], [1, 1, 1]], dtype=bool), maximise=False).tolist()
+    [[False, True, False], [True, False, False]]
+    """
+    import numpy as np
+
+    if maximise:
+        flipped = tuple(slice(None, None, -1) for _ in range(feasible.ndim))
+        return masked_front(feasible[flipped], False)[flipped]
+    below = feasible.copy()
+    for axis in range(feasible.ndim):
+        np.logical_or.accumulate(below, axis=axis, out=below)
+    dominated = np.zeros_like(feasible)
+    for axis in range(feasible.ndim):
+        ahead = [slice(None)] * feasible.ndim
+        behind = [slice(None)] * feasible.ndim
+        ahead[axis], behind[axis] = slice(1, None), slice(None, -1)
+        dominated[tuple(ahead)] |= below[tuple(behind)]
+    return feasible & ~dominated
 
 
 def front(space: Space, flat: Any, maximise: bool) -> Any:
@@ -214,4 +254,5 @@ def _nearest(result: Scan, flat: Any, outcome: Outcome, np: Any) -> None:
             result.gap_above, result.above = float(gaps[where]), int(indices[where])
 
 
-__all__ = ["CHUNK", "Outcome", "Scan", "Space", "front", "pareto", "scan"]
+__all__ = ["CHUNK", "MASK_LIMIT", "Outcome", "Scan", "Space", "front", "masked_front", "pareto",
+           "scan"]

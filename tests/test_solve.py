@@ -334,3 +334,16 @@ def test_table_and_latex_show_the_answer_and_the_root():
     assert table.splitlines()[3].split()[:2] == ["16", "226"]
     latex = symrf.export.FORMATS["latex"](answer)
     assert "k &= \\frac{238}{15}" in latex and "$16$ & $226$" in latex
+
+
+def test_chunked_fronts_equal_the_grid_front(monkeypatch):
+    # Spaces too large for a boolean grid merge each chunk's hits into the front instead.
+    net = symrf.Sequential(symrf.Conv(kernel=X, dilation=Y), symrf.Conv(kernel=Z, stride=2),
+                           symrf.Conv(kernel=X))
+    ranges = {"x": (1, 9), "y": (1, 6), "z": (1, 7)}
+    grid = solve(net, "rf >= 40", ["x", "y", "z"], ranges=ranges)
+    monkeypatch.setattr("symrf.search.MASK_LIMIT", 0)
+    monkeypatch.setattr("symrf.search.CHUNK", 17)
+    chunked = solve(net, "rf >= 40", ["x", "y", "z"], ranges=ranges)
+    assert [s.values for s in chunked.solutions] == [s.values for s in grid.solutions]
+    assert len(grid.solutions) > 3 and chunked.feasible == grid.feasible
