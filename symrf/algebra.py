@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sympy
+
 from symrf.errors import NetworkError
 from symrf.scalars import Scalar, divide, floor, geometric, is_number, maximum, minimum
 
@@ -179,11 +181,11 @@ class SizeMap:
         """
         if isinstance(second, SizeChain):
             return SizeChain((self,)).then(second)
-        exact_first = _integral(divide(1, self.divisor)) and _integral(
-            divide(self.offset, self.divisor)
-        )  # the first map has no floor to lose
         floor_law = _integral(second.divisor) and _integral(self.bias + second.offset)
-        if not (floor_law or exact_first):
+        # Otherwise the maps merge only when the first has no floor to lose. (Asked second:
+        # sympy's integer test of 1/(s1*s2*...) is slow on long symbolic chains.)
+        if not floor_law and not (_integral(divide(1, self.divisor)) and _integral(
+                divide(self.offset, self.divisor))):
             return SizeChain((self, second))
         return SizeMap(
             self.divisor * second.divisor,
@@ -210,7 +212,24 @@ class SizeMap:
 def _integral(value: Scalar) -> bool:
     if is_number(value):
         return isinstance(value, int)
-    return bool(getattr(value, "is_integer", False))
+    return _whole(value) or bool(getattr(value, "is_integer", False))
+
+
+def _whole(expr: sympy.Basic) -> bool:
+    """Integers and integer symbols under ``+``, ``*``, powers and floors: an integer.
+
+    A fast structural test first; sympy's assumption system takes seconds to say the same of
+    the long polynomials in 200 symbols that symbolic chains build.
+    """
+    if expr.is_Integer or isinstance(expr, sympy.floor | sympy.ceiling):
+        return True
+    if expr.is_Symbol:
+        return bool(expr.is_integer)
+    if expr.is_Add or expr.is_Mul:
+        return all(_whole(arg) for arg in expr.args)
+    if expr.is_Pow:
+        return _whole(expr.base) and _whole(expr.exp) and bool(expr.exp.is_nonnegative)
+    return False
 
 
 @dataclass(frozen=True, slots=True)

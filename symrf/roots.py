@@ -39,7 +39,7 @@ def relaxed_roots(formula: Any, bound: Any, name: str) -> tuple[sympy.Expr, ...]
     if sympy.count_ops(equation) > _LARGEST:
         return ()
     try:
-        found = sympy.solve(equation, real, dict=False)
+        found = sympy.solve(equation, real, dict=False, check=False, simplify=False)
     except (NotImplementedError, ValueError, TypeError):
         return ()
     roots = []
