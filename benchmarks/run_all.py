@@ -19,6 +19,7 @@ SCRIPTS = (
     "numeric_vs_sympy.py",
     "derive_200.py",
     "sweep_throughput.py",
+    "solve_throughput.py",
 )
 
 
