@@ -42,6 +42,9 @@ INPUT = "n_in"
 DEFAULT_RANGE = (1, 1024)
 """Candidates of an unknown without a given range."""
 
+SPACE_LIMIT = 10**9
+"""Most assignments searched at all (about a minute at the vectorised rate)."""
+
 EXACT_LIMIT = 50_000
 """Most assignments checked one at a time on the exact path (no vectorised closed form)."""
 
@@ -391,6 +394,12 @@ class _Problem:
             raise NoSolutionError(
                 f"no candidates: {', '.join(map(str, self.unknowns))} holds no value; widen "
                 "the range."
+            )
+        if space.size > SPACE_LIMIT:
+            raise TooLargeError(
+                f"{space.size:.3g} assignments ({' x '.join(map(str, space.shape))}) is more "
+                f"than the {SPACE_LIMIT:.0e} searched at most; narrow the ranges with --range "
+                f"(the default is {DEFAULT_RANGE[0]}..{DEFAULT_RANGE[1]} per unknown)."
             )
         measure, method = self._measure(space)
         single = len(self.unknowns) == 1

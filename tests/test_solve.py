@@ -347,3 +347,21 @@ def test_chunked_fronts_equal_the_grid_front(monkeypatch):
     chunked = solve(net, "rf >= 40", ["x", "y", "z"], ranges=ranges)
     assert [s.values for s in chunked.solutions] == [s.values for s in grid.solutions]
     assert len(grid.solutions) > 3 and chunked.feasible == grid.feasible
+
+
+def test_a_space_too_large_to_search_is_refused_at_once():
+    net = symrf.Sequential(*(symrf.Conv(kernel=u) for u in (X, Y, Z)), symrf.Conv(kernel=K))
+    with pytest.raises(symrf.TooLargeError, match="narrow the ranges with --range"):
+        solve(net, "rf >= 10", ["x", "y", "z", "k"])  # 1024**4 assignments
+
+
+def test_progress_bar_draws_on_stderr_for_large_spaces(capsys):
+    from symrf import cli
+
+    show = cli._progress_bar()
+    show(10, 20)  # one chunk or less: nothing to show
+    show(cli.CHUNK, 4 * cli.CHUNK)
+    show(4 * cli.CHUNK, 4 * cli.CHUNK)
+    err = capsys.readouterr().err
+    assert f"[{'#' * 7}{'.' * 23}]  25% {cli.CHUNK}/{4 * cli.CHUNK}" in err
+    assert err.endswith("\r")
