@@ -48,6 +48,7 @@ from symrf.solve import solve
 SOLVE = importlib.import_module("symrf.solve")
 SEARCH = importlib.import_module("symrf.search")
 MEASURE = importlib.import_module("symrf.measure")
+QUESTION = importlib.import_module("symrf.question")
 
 SAMPLE = 2_000
 REPEAT_SPACE = 3
@@ -79,12 +80,12 @@ def network() -> symrf.Sequential:
 # top-level phases are subtracted from the total to give "the rest". A name the solver no
 # longer has is skipped (its phase is then not shown).
 WRAPPED = (
-    (SOLVE, "Compiled", "derive + compile"),
+    (QUESTION, "Compiled", "derive + compile"),
     (MEASURE, "layer_checks", "layer checks (rebuild each layer)"),
-    (SOLVE, "scan", "search"),
+    (QUESTION, "scan", "search"),
     (SEARCH, "front", "of which Pareto reduction"),
     (SEARCH, "masked_front", "of which Pareto reduction"),
-    (SOLVE._Problem, "_roots", "relaxed roots"),
+    (QUESTION.Question, "_roots", "relaxed roots"),
 )
 REST = "the rest (build, exact re-check)"
 

@@ -15,7 +15,8 @@ length ``floor((m + offset) / divisor) + bias``. Because
 maps are closed under composition too, so a whole chain's length is one ``floor``.
 
 The laws use only ``+ - *`` and :func:`~symrf.scalars.geometric`, so one implementation
-folds ``int``, ``Fraction`` and sympy expressions alike. This module knows no layer names.
+folds ``int``, ``Fraction`` and sympy expressions alike. Repetitions whose parameters change
+with an index are summed in closed form (:func:`sum_over`). This module knows no layer names.
 
 >>> conv3 = IntervalMap(1, -1, 2)          # kernel 3, padding 1
 >>> pool = IntervalMap(2, 0, 1)            # kernel 2, stride 2
@@ -31,6 +32,7 @@ import sympy
 
 from symrf.errors import NetworkError
 from symrf.scalars import Scalar, divide, floor, geometric, is_number, maximum, minimum
+from symrf.scalars import exact as exact_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,23 +214,29 @@ class SizeMap:
 def _integral(value: Scalar) -> bool:
     if is_number(value):
         return isinstance(value, int)
-    return _whole(value) or bool(getattr(value, "is_integer", False))
+    return whole(value) or bool(getattr(value, "is_integer", False))
 
 
-def _whole(expr: sympy.Basic) -> bool:
+def whole(expr: sympy.Basic) -> bool:
     """Integers and integer symbols under ``+``, ``*``, powers and floors: an integer.
 
-    A fast structural test first; sympy's assumption system takes seconds to say the same of
-    the long polynomials in 200 symbols that symbolic chains build.
+    A fast structural test, tried before sympy's assumption system, which takes seconds to
+    say the same of the long polynomials in 200 symbols that symbolic chains build. False
+    means "not shown", not "not an integer".
+
+    >>> from symrf.scalars import symbols
+    >>> k, s = symbols("k s")
+    >>> whole(k * s**2 + 3), whole(k / 2)
+    (True, False)
     """
     if expr.is_Integer or isinstance(expr, sympy.floor | sympy.ceiling):
         return True
     if expr.is_Symbol:
         return bool(expr.is_integer)
     if expr.is_Add or expr.is_Mul:
-        return all(_whole(arg) for arg in expr.args)
+        return all(whole(arg) for arg in expr.args)
     if expr.is_Pow:
-        return _whole(expr.base) and _whole(expr.exp) and bool(expr.exp.is_nonnegative)
+        return whole(expr.base) and whole(expr.exp) and bool(expr.exp.is_nonnegative)
     return False
 
 
@@ -278,3 +286,63 @@ Sizes = SizeMap | SizeChain
 
 SAME_SIZE: Sizes = SizeMap(1, 0, 0)
 """The size map of a layer that keeps the length."""
+
+
+def sum_over(term: Scalar, number: sympy.Symbol, times: Scalar, index: object) -> Scalar:
+    """``term`` summed for ``number = 0 .. times - 1``, in closed form.
+
+    Terms ``c * r**number`` become ``c * geometric(r, times)``, so formulas read like those of
+    a plain repeat; other terms go to ``sympy.summation``. ``index`` names the repeat's
+    index in error messages.
+
+    >>> from symrf.scalars import symbols
+    >>> i, k, L = symbols("i k L")
+    >>> sum_over((k - 1) * 2**i, i, L, "i")
+    (2**L - 1)*(k - 1)
+    """
+    ratios: dict[sympy.Expr, sympy.Expr] = {}  # the coefficient of each ratio**number
+    total: Scalar = 0
+    for piece in sympy.Add.make_args(sympy.expand(term)):
+        coefficient, rest = piece.as_independent(number, as_Add=False)
+        rest = sympy.powsimp(rest)
+        if rest == 1:
+            ratios[sympy.Integer(1)] = ratios.get(sympy.Integer(1), 0) + coefficient
+        elif rest.is_Pow and rest.exp == number and not uses(rest.base, number):
+            ratios[rest.base] = ratios.get(rest.base, 0) + coefficient
+        else:
+            found = sympy.summation(piece, (number, 0, times - 1))
+            if found.has(sympy.Sum):
+                raise NetworkError(
+                    f"sympy finds no closed form for the sum of {piece} over the index "
+                    f"{index}; give a concrete count."
+                ).with_key("times")
+            total += sympy.piecewise_fold(found)
+    for ratio, coefficient in ratios.items():
+        total += sympy.factor_terms(coefficient) * geometric(exact_value(ratio), times)
+    return exact_value(total)
+
+
+def uses(value: Scalar, number: sympy.Symbol) -> bool:
+    """Whether ``value`` contains the symbol ``number``."""
+    return number in getattr(value, "free_symbols", ())
+
+
+def summed_sizes(sizes: Sizes, number: sympy.Symbol, times: Scalar, index: object) -> Sizes:
+    """Lengths after ``times`` repetitions whose length change may depend on the index.
+
+    >>> from symrf.scalars import symbols
+    >>> i, L = symbols("i L")
+    >>> summed_sizes(SizeMap(1, -(2**i), 0), i, L, "i")
+    SizeMap(divisor=1, offset=0, bias=1 - 2**L)
+    """
+    if isinstance(sizes, SizeMap) and not any(
+        uses(part, number) for part in (sizes.divisor, sizes.offset, sizes.bias)
+    ):
+        return sizes.power(times)
+    if isinstance(sizes, SizeMap) and sizes.divisor == 1:
+        change = sum_over(sizes.offset + sizes.bias, number, times, index)
+        return SizeMap(1, 0, change)
+    raise NetworkError(
+        f"the length change of each repetition depends on the index {index} and "
+        "involves a stride, so a symbolic count has no closed form; give a concrete count."
+    ).with_key("times")

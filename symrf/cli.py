@@ -10,6 +10,7 @@ escaping is a bug (status 1).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -128,12 +129,14 @@ def read_ranges(texts: Sequence[str]) -> dict[str, tuple[int, int]]:
     """
     ranges = {}
     for text in texts:
-        name, _, span = text.partition("=")
-        lo, dots, hi = span.partition("..")
-        if not (dots and lo.strip().isdigit() and hi.strip().isdigit() and name.strip()):
+        match = re.fullmatch(r"\s*(\w+)\s*=\s*([0-9]+)\s*\.\.\s*([0-9]+)\s*", text, re.ASCII)
+        if not match:
             raise SymrfError(f"--range {text!r}: expected NAME=LO..HI with whole numbers, "
                              "e.g. --range k=1..31.")
-        ranges[name.strip()] = (int(lo), int(hi))
+        name, lo, hi = match.groups()
+        if name in ranges:
+            raise SymrfError(f"--range {text!r}: {name} already has a range; give one.")
+        ranges[name] = (int(lo), int(hi))
     return ranges
 
 
@@ -148,6 +151,8 @@ def run(argv: Sequence[str]) -> str:
         )
     spec = read_target(args.target)
     size = read_size(args.input) if args.input is not None else spec.input_size
+    if args.verb == "solve" and "n_in" in args.unknowns and args.input is None:
+        size = None  # solving for the input size replaces the spec's
     values = read_settings(args.set)
     try:
         if args.verb == "coverage":

@@ -61,6 +61,5 @@ class TooLargeError(SymrfError, ValueError):
     """A numeric evaluation would need numbers or loops too large to compute."""
 
 
-
 class NoSolutionError(SymrfError, ValueError):
     """No assignment in the searched ranges meets a design target (:func:`symrf.solve.solve`)."""

@@ -10,11 +10,12 @@ figures without a vectorised form (``rf_min``, ``period``...) and resampling net
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sympy
 
+from symrf.algebra import whole
 from symrf.errors import SymrfError, TooLargeError
 from symrf.layers.base import Layer
 from symrf.layers.compose import Repeat, Sequential
@@ -24,18 +25,20 @@ from symrf.search import Outcome, Space
 
 if TYPE_CHECKING:
     from symrf.numeric import Compiled
-    from symrf.solve import _Problem
+    from symrf.question import Question
 
 _FLOAT_EXACT = 2.0**53
 _CLEAR = 2.0**-30
 """Relative gap beyond which float rounding cannot flip a comparison."""
+_CLOSE = 1e-9
+"""Relative gap within which a comparison with a fractional bound is decided exactly."""
 CHECKED_COMBINATIONS = 20_000
 """Most value combinations one layer is rebuilt for by :func:`layer_checks`."""
 UNDECIDED_LIMIT = 50_000
 """Most assignments re-checked exactly because floats could not decide them."""
 
 
-def vector_measure(problem: _Problem, compiled: Compiled, space: Space) -> Any:
+def vector_measure(problem: Question, compiled: Compiled, space: Space) -> Any:
     """A measure from compiled closed forms, with an exact fallback per undecided entry."""
     import numpy as np
 
@@ -44,6 +47,9 @@ def vector_measure(problem: _Problem, compiled: Compiled, space: Space) -> Any:
     cost = None if problem.cost is None else sympy.lambdify(symbols, problem.cost,
                                                             modules="numpy")
     relation, figure = problem.target.relation, problem.target.figure
+    # Figures are integers (or halves); a bound with fractions can sit within float rounding
+    # of one, so near-equal comparisons against such a bound are decided exactly.
+    whole_bound = whole(sympy.sympify(problem.bound))
     rechecked = [0]
     checks = layer_checks(problem, space)
 
@@ -52,7 +58,7 @@ def vector_measure(problem: _Problem, compiled: Compiled, space: Space) -> Any:
         positions = dict(zip(space.names, np.unravel_index(flat, space.shape), strict=True))
         values = found[figure]
         columns = [arrays[name].astype(np.float64) for name in problem.names]
-        with np.errstate(invalid="ignore", over="ignore"):
+        with np.errstate(all="ignore"):
             limit = np.broadcast_to(np.asarray(bound(*columns), dtype=np.float64), values.shape)
             valid = found.get("valid", np.ones(values.shape, dtype=bool)).copy()
             for names, table in checks:  # layer parameters the closed forms cannot judge
@@ -63,7 +69,9 @@ def vector_measure(problem: _Problem, compiled: Compiled, space: Space) -> Any:
             decided = (scale < _FLOAT_EXACT) | (np.abs(gap) > scale * _CLEAR) | (
                 np.isinf(values) & np.isfinite(limit))
             decided &= ~np.isnan(values) & ~np.isnan(limit)
-        spent = cost(*columns) if cost is not None else None
+            if not whole_bound:
+                decided &= np.abs(gap) > _CLOSE * np.maximum(1.0, scale)
+            spent = cost(*columns) if cost is not None else None
         for position in np.flatnonzero(~decided):
             rechecked[0] += 1
             if rechecked[0] > UNDECIDED_LIMIT:
@@ -78,7 +86,7 @@ def vector_measure(problem: _Problem, compiled: Compiled, space: Space) -> Any:
     return measure
 
 
-def layer_checks(problem: _Problem, space: Space) -> list[tuple[tuple[str, ...], Any]]:
+def layer_checks(problem: Question, space: Space) -> list[tuple[tuple[str, ...], Any]]:
     """Which values of the unknowns each layer accepts, as boolean tables over their grids.
 
     A layer rejects provably invalid parameters when it is built (a half-integer padding, a
@@ -107,7 +115,7 @@ def layer_checks(problem: _Problem, space: Space) -> list[tuple[tuple[str, ...],
     return list(tables.items())
 
 
-def _check_layer(leaf: Layer, names: tuple[str, ...], grids: dict[str, tuple[int, ...]],
+def _check_layer(leaf: Layer, names: tuple[str, ...], grids: Mapping[str, Sequence[int]],
                  table: Any, np: Any) -> None:
     """Mark in ``table`` the combinations of ``names`` for which ``leaf`` cannot be built."""
     for position in np.ndindex(*table.shape):
@@ -139,7 +147,7 @@ def _leaves(layer: Layer | None) -> Iterator[Layer]:
         yield layer
 
 
-def exact_measure(problem: _Problem) -> Any:
+def exact_measure(problem: Question) -> Any:
     """A measure that evaluates each assignment exactly (no vectorised form needed)."""
     import numpy as np
 
@@ -154,13 +162,14 @@ def exact_measure(problem: _Problem) -> Any:
         for position in range(len(flat)):
             _exactly(problem, arrays, position, meets, valid, gap)
         columns = [arrays[name].astype(np.float64) for name in problem.names]
-        spent = cost(*columns) if cost is not None else None
+        with np.errstate(all="ignore"):
+            spent = cost(*columns) if cost is not None else None
         return Outcome(meets, valid, gap, _costs(spent, (len(flat),), np))
 
     return measure
 
 
-def _exactly(problem: _Problem, arrays: dict[str, Any], position: int, meets: Any,
+def _exactly(problem: Question, arrays: dict[str, Any], position: int, meets: Any,
              valid: Any, gap: Any) -> None:
     """Fill entry ``position`` of the outcome arrays from the exact numeric path."""
     assignment = {name: int(arrays[name][position]) for name in problem.names}
@@ -171,7 +180,8 @@ def _exactly(problem: _Problem, arrays: dict[str, Any], position: int, meets: An
         found = solution.figures[problem.target.figure]
         items = found if isinstance(found, tuple) else (found,)
         bound = problem.bound_at(assignment)
-        gap[position] = max((_float(item - bound) for item in items), key=abs)
+        if bound is not None:  # the gap on the axis that misses the bound by the least
+            gap[position] = min((_float(item - bound) for item in items), key=abs)
 
 
 def _float(number: Any) -> float:
@@ -179,7 +189,7 @@ def _float(number: Any) -> float:
     try:
         return float(number)
     except OverflowError:
-        return math.copysign(math.inf, number)
+        return math.inf if number > 0 else -math.inf
 
 
 def _costs(spent: Any, shape: tuple[int, ...], np: Any) -> Any:

@@ -15,12 +15,15 @@ assignments, and the nearest failures on each side of the target.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 CHUNK = 1 << 17
 """Assignments measured per numpy call: large enough to amortise, small enough for memory."""
+
+_COST_TOLERANCE = 1e-9
+"""Relative width of the float shortlist of cheapest costs (far above float64 rounding)."""
 
 MASK_LIMIT = 1 << 27
 """Largest space whose Pareto front is found on a boolean grid (one byte per assignment);
@@ -37,7 +40,8 @@ class Space:
     """
 
     names: tuple[str, ...]
-    grids: tuple[tuple[int, ...], ...]
+    grids: tuple[Sequence[int], ...]
+    """Candidates per unknown: ``range`` objects stay lazy, so long ranges cost no memory."""
 
     @property
     def size(self) -> int:
@@ -68,14 +72,20 @@ class Space:
         import numpy as np
 
         size = size or CHUNK
-        grids = [np.asarray(grid, dtype=np.int64) for grid in self.grids]
         for start in range(0, self.size, size):
             flat = np.arange(start, min(start + size, self.size), dtype=np.int64)
             positions = np.unravel_index(flat, self.shape)
             yield flat, {
-                name: grid[position]
-                for name, grid, position in zip(self.names, grids, positions, strict=True)
+                name: _values(grid, position, np)
+                for name, grid, position in zip(self.names, self.grids, positions, strict=True)
             }
+
+
+def _values(grid: Sequence[int], position: Any, np: Any) -> Any:
+    """The candidates at ``position`` (an array), computed for a range, looked up otherwise."""
+    if isinstance(grid, range):
+        return grid.start + grid.step * position.astype(np.int64)
+    return np.asarray(grid, dtype=np.int64)[position]
 
 
 @dataclass(frozen=True)
@@ -128,7 +138,7 @@ def scan(
     import numpy as np
 
     result = Scan(np.zeros((0,), dtype=np.int64))
-    best_cost = math.inf
+    costs = np.zeros((0,), dtype=np.float64)
     grid = np.zeros(space.size, dtype=bool) if keep == "front" and (
         space.size <= MASK_LIMIT) else None
     done = 0
@@ -141,12 +151,14 @@ def scan(
         hits = flat[outcome.meets]
         result.feasible += len(hits)
         if keep == "cheapest" and len(hits):
-            costs = outcome.cost[outcome.meets]
-            least = float(costs.min())
-            if least < best_cost:
-                best_cost, result.front = least, hits[costs == least]
-            elif least == best_cost:
-                result.front = np.concatenate([result.front, hits[costs == least]])
+            # Floats only shortlist: every cost within rounding of the least is kept, and
+            # the caller decides among them exactly.
+            spent = outcome.cost[outcome.meets]
+            costs = np.concatenate([costs, np.where(np.isnan(spent), np.inf, spent)])
+            result.front = np.concatenate([result.front, hits])
+            least = costs.min()
+            near = costs <= least + _COST_TOLERANCE * max(1.0, abs(float(least)))
+            costs, result.front = costs[near], result.front[near]
         elif keep == "all":
             result.front = np.concatenate([result.front, hits])
         elif grid is not None:
@@ -156,8 +168,6 @@ def scan(
         done += len(flat)
         if progress is not None:
             progress(done, space.size)
-    if keep == "cheapest" and len(result.front):
-        result.front = front(space, result.front, maximise)
     if grid is not None:
         result.front = np.flatnonzero(masked_front(grid.reshape(space.shape), maximise))
     return result

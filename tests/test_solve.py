@@ -365,3 +365,71 @@ def test_progress_bar_draws_on_stderr_for_large_spaces(capsys):
     err = capsys.readouterr().err
     assert f"[{'#' * 7}{'.' * 23}]  25% {cli.CHUNK}/{4 * cli.CHUNK}" in err
     assert err.endswith("\r")
+
+
+def test_fractional_bounds_are_decided_exactly():
+    c2 = symrf.Sequential(symrf.Conv(kernel=28), symrf.Conv(kernel=28))
+    answer = solve(c2, "size == 7*n_in/10", "n_in", ranges={"n_in": (100, 400)})
+    assert [s["n_in"] for s in answer.solutions] == [180]  # size 126 = 7*180/10
+    seven = solve(symrf.Conv(kernel=7), "rf == 10*k/21 + 1/3", "k", ranges={"k": (1, 100)})
+    assert [s["k"] for s in seven.solutions] == [14]  # 10*14/21 + 1/3 = 7
+
+
+def test_costs_are_decided_exactly_beyond_float_precision():
+    net = symrf.Sequential(symrf.Conv(kernel=X), symrf.Conv(kernel=Y))
+    answer = solve(net, "rf >= 10", ["x", "y"], ranges={"x": (1, 10), "y": (1, 10)},
+                   minimize="2**60 + x - y")
+    assert [(s["x"], s["y"], s.cost) for s in answer.solutions] == [(1, 10, 2**60 - 9)]
+
+
+def test_a_cost_has_no_failing_neighbour():
+    net = symrf.Sequential(symrf.Conv(kernel=K), symrf.Conv(kernel=K))
+    answer = solve(net, "rf >= 5", "k", minimize="(k - 10)**2")
+    assert answer.value == 10 and answer.neighbours == ()
+
+
+def test_bounds_of_resampling_networks_give_no_root():
+    up = symrf.Sequential(symrf.Conv(kernel=3, stride=2), symrf.ConvTranspose(kernel=K, stride=2),
+                          symrf.Conv(kernel=3))
+    answer = solve(up, "rf >= 20", "k")
+    assert (answer.value, answer.solutions[0].rf, answer.neighbours[0].rf) == (17, 21, 19)
+    assert answer.exact == {} and answer.method == "exact"
+    period = solve(up, "period == 2", "k", ranges={"k": (1, 8)})  # no formula at all
+    assert [s["k"] for s in period.solutions] == [
+        v for v in range(1, 9) if symrf.evaluate(up, k=v).period == 2]
+
+
+def test_many_values_invalid_before_the_answer_are_skipped_not_a_crash():
+    net = symrf.Sequential(symrf.Conv(kernel=3, padding=K - 100), symrf.Conv(kernel=3))
+    assert solve(net, "left >= 0", "k", ranges={"k": (1, 20001)}).value == 100
+
+
+def test_input_size_values_and_checks():
+    stack = Repeat(symrf.Conv(kernel=3, stride=2, padding=1), times=N)
+    m = symrf.symbols("m")[0]
+    assert solve(stack, "rf >= n_in", "n", input_size=m, values={"m": 224}).value == 7
+    with pytest.raises(symrf.NetworkError, match="no value for m"):
+        solve(stack, "rf >= n_in", "n", input_size=m)
+    with pytest.raises(symrf.NetworkError, match="at least 1"):
+        solve(stack, "rf >= 9", "n", input_size=0)
+    with pytest.raises(symrf.NetworkError, match="the target is on size"):
+        solve(stack, "size >= 9", "n")
+    square = symrf.Conv(kernel=[K, 3])
+    with pytest.raises(symrf.NetworkError, match="one size per axis"):
+        solve(square, "rf >= n_in", "k", input_size=(40, 30))
+
+
+@pytest.mark.parametrize("target", ["rf >= 1/(k - 1)", "rf >= k**k"])
+def test_bounds_that_are_no_number_or_huge_do_not_crash(target):
+    net = symrf.Sequential(symrf.Conv(kernel=K, stride=2), symrf.Conv(kernel=K))
+    answer = solve(net, target, "k", ranges={"k": (1, 300)})
+    for solution in answer.solutions:
+        bound = symrf.parse(target.split(">=")[1]).subs(K, solution["k"])
+        assert bound.is_finite and solution.rf >= bound
+
+
+def test_cli_solving_for_n_in_replaces_the_specs_input_size(tmp_path, capsys):
+    spec = tmp_path / "sized.toml"
+    spec.write_text('input = {size = 64}\n[[layers]]\nop = "conv"\nkernel = 3\nstride = 2\n')
+    assert main(["solve", str(spec), "--for", "n_in", "--target", "size>=40"]) == 0
+    assert capsys.readouterr().out.splitlines()[3].split()[:2] == ["81", "40"]  # (81-3)//2+1

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 import sympy
 
-from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap, Sizes
+from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes, sum_over, summed_sizes, uses
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, TooLargeError, located
 from symrf.layers.base import (
     Geometry,
@@ -33,7 +33,7 @@ from symrf.layers.base import (
     need_size,
     provably,
 )
-from symrf.scalars import Scalar, exact, geometric, is_number, scalar, symbol
+from symrf.scalars import Scalar, exact, is_number, scalar, symbol
 
 _MAX_BITS = 1 << 20
 """Largest number size (in bits) the numeric path builds for a repeated jump."""
@@ -333,25 +333,25 @@ class Repeat(Layer):
         number = sympy.Dummy("i", integer=True, nonnegative=True)
         body = self.copy(number).geometry(None)
         step, scale = body.map, body.map.scale
-        if _uses(scale, number):
+        if uses(scale, number):
             raise NetworkError(
                 f"the jump of each repetition depends on the index {self.index}, so a "
                 "symbolic count has no closed form; give a concrete count."
             ).with_key("times")
+
         def total(term: Scalar) -> Scalar:
-            return _sum_over(term * scale**number, number, self.times, self.index)
+            return sum_over(term * scale**number, number, self.times, self.index)
 
         reach = IntervalMap(scale**self.times, total(step.lo), total(step.width),
                             total(step.narrow), self._widest(step.spread * scale**number, number),
                             step.exact)
-        return Geometry(reach, _summed_sizes(body.sizes, number, self.times, self))
-
+        return Geometry(reach, summed_sizes(body.sizes, number, self.times, self.index))
 
     def _widest(self, spread: Scalar, number: sympy.Symbol) -> Scalar:
         """The largest branch offset over the repetitions, at whichever end it is provably."""
         if spread == 0:
             return 0
-        if not _uses(spread, number):
+        if not uses(spread, number):
             return spread
         first = sympy.sympify(spread).xreplace({number: 0})
         last = sympy.sympify(spread).xreplace({number: self.times - 1})
@@ -365,53 +365,6 @@ class Repeat(Layer):
             f"with the index {self.index}, so a symbolic count has no closed form; give a "
             "concrete count."
         ).with_key("times")
-
-
-def _sum_over(term: Scalar, number: sympy.Symbol, times: Scalar, index: object) -> Scalar:
-    """``term`` summed for ``number = 0 .. times - 1``, in closed form.
-
-    Terms ``c * r**number`` become ``c * geometric(r, times)``, so formulas read like those of
-    a plain repeat; other terms go to ``sympy.summation``.
-    """
-    ratios: dict[sympy.Expr, sympy.Expr] = {}  # the coefficient of each ratio**number
-    total: Scalar = 0
-    for piece in sympy.Add.make_args(sympy.expand(term)):
-        coefficient, rest = piece.as_independent(number, as_Add=False)
-        rest = sympy.powsimp(rest)
-        if rest == 1:
-            ratios[sympy.Integer(1)] = ratios.get(sympy.Integer(1), 0) + coefficient
-        elif rest.is_Pow and rest.exp == number and not _uses(rest.base, number):
-            ratios[rest.base] = ratios.get(rest.base, 0) + coefficient
-        else:
-            found = sympy.summation(piece, (number, 0, times - 1))
-            if found.has(sympy.Sum):
-                raise NetworkError(
-                    f"sympy finds no closed form for the sum of {piece} over the index "
-                    f"{index}; give a concrete count."
-                ).with_key("times")
-            total += sympy.piecewise_fold(found)
-    for ratio, coefficient in ratios.items():
-        total += sympy.factor_terms(coefficient) * geometric(exact(ratio), times)
-    return exact(total)
-
-
-def _uses(value: Scalar, number: sympy.Symbol) -> bool:
-    return number in getattr(value, "free_symbols", ())
-
-
-def _summed_sizes(sizes: Sizes, number: sympy.Symbol, times: Scalar, repeat: Repeat) -> Sizes:
-    """Lengths after ``times`` repetitions whose length change depends on the index."""
-    if isinstance(sizes, SizeMap) and not any(
-        _uses(part, number) for part in (sizes.divisor, sizes.offset, sizes.bias)
-    ):
-        return sizes.power(times)
-    if isinstance(sizes, SizeMap) and sizes.divisor == 1:
-        change = _sum_over(sizes.offset + sizes.bias, number, times, repeat.index)
-        return SizeMap(1, 0, change)
-    raise NetworkError(
-        f"the length change of each repetition depends on the index {repeat.index} and "
-        "involves a stride, so a symbolic count has no closed form; give a concrete count."
-    ).with_key("times")
 
 
 def _common_axes(layers: tuple[Layer, ...], where: str) -> int:

@@ -1,0 +1,197 @@
+"""The vocabulary of a design question: targets, relations, unknowns and their domains.
+
+A :class:`Target` is a relation on one figure (``rf >= 224``), read by the safe expression
+parser; an :class:`Unknown` is a symbol with the integer range and :class:`Domain` searched.
+
+>>> Target.parse("jump <= 16").relation.maximises
+True
+"""
+
+from __future__ import annotations
+
+import difflib
+import operator
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+import sympy
+
+from symrf.errors import SymrfError
+from symrf.report import FIGURES
+from symrf.scalars import Scalar, parse
+
+INPUT = "n_in"
+"""The name under which the input size can be solved for or used in a target."""
+
+DEFAULT_RANGE = (1, 1024)
+"""Candidates of an unknown without a given range."""
+
+TARGET_FIGURES = tuple(name for name in FIGURES if name not in ("aligned", "exact"))
+"""Figures a target may constrain."""
+
+
+class Relation(Enum):
+    """How a figure must compare with the bound."""
+
+    AT_LEAST = ">="
+    AT_MOST = "<="
+    EQUAL = "=="
+    ABOVE = ">"
+    BELOW = "<"
+
+    def holds(self, value: Any, bound: Any) -> Any:
+        """Whether ``value`` relates to ``bound`` (numbers or numpy arrays)."""
+        return _OPERATORS[self](value, bound)
+
+    @property
+    def maximises(self) -> bool:
+        """Upper bounds ask for the largest unknowns; the other relations for the smallest."""
+        return self in (Relation.AT_MOST, Relation.BELOW)
+
+
+_OPERATORS = {
+    Relation.AT_LEAST: operator.ge, Relation.AT_MOST: operator.le, Relation.EQUAL: operator.eq,
+    Relation.ABOVE: operator.gt, Relation.BELOW: operator.lt,
+}
+_TARGET = re.compile(r"^\s*([A-Za-z_]\w*)\s*(>=|<=|==|=|>|<)\s*(.+?)\s*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A relation on one figure of the network: ``rf >= 224``, ``jump <= 16``, ``rf >= n_in``.
+
+    >>> Target.parse("rf>=2*T")
+    Target(figure='rf', relation=<Relation.AT_LEAST: '>='>, bound=2*T)
+    """
+
+    figure: str
+    relation: Relation
+    bound: Scalar
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        """Read ``FIGURE RELATION EXPRESSION``; the expression goes through the safe parser."""
+        match = _TARGET.match(text)
+        if not match:
+            raise SymrfError(
+                f"target {text!r} is not FIGURE RELATION VALUE; write e.g. 'rf>=224' or "
+                "'jump<=16' (relations: >= <= == > <)."
+            )
+        figure, relation, bound = match.groups()
+        if bound[0] in "<>=!":
+            raise SymrfError(
+                f"target {text!r} is not FIGURE RELATION VALUE; write e.g. 'rf>=224' "
+                "(relations: >= <= == > <)."
+            )
+        if figure not in TARGET_FIGURES:
+            close = difflib.get_close_matches(figure, TARGET_FIGURES, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise SymrfError(
+                f"target {text!r}: {figure!r} is not a figure; {hint}figures: "
+                f"{', '.join(TARGET_FIGURES)}."
+            )
+        relation = "==" if relation == "=" else relation
+        return cls(figure, Relation(relation), parse(bound, f"target {text!r}"))
+
+    def __str__(self) -> str:
+        return f"{self.figure} {self.relation.value} {self.bound}"
+
+
+class Domain(Enum):
+    """Which integers of its range an unknown may take."""
+
+    ALL = "all"
+    ODD = "odd"
+    EVEN = "even"
+    POWERS_OF_TWO = "powers of two"
+
+    def admits(self, value: int) -> bool:
+        """Whether ``value`` belongs to the domain."""
+        if self is Domain.ODD:
+            return value % 2 == 1
+        if self is Domain.EVEN:
+            return value % 2 == 0
+        if self is Domain.POWERS_OF_TWO:
+            return value > 0 and value & (value - 1) == 0
+        return True
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """An unknown: its name, the integer range searched, and its domain.
+
+    >>> list(Unknown("k", 1, 9, Domain.ODD).candidates())
+    [1, 3, 5, 7, 9]
+    """
+
+    name: str
+    lo: int = DEFAULT_RANGE[0]
+    hi: int = DEFAULT_RANGE[1]
+    domain: Domain = Domain.ALL
+
+    def __post_init__(self) -> None:
+        parsed = parse(self.name, f"unknown {self.name!r}")
+        if not isinstance(parsed, sympy.Symbol):
+            raise SymrfError(f"unknown {self.name!r} is not a symbol name; give e.g. 'k'.")
+        if not (isinstance(self.lo, int) and isinstance(self.hi, int)) or self.lo > self.hi:
+            raise SymrfError(
+                f"range of {self.name} is {self.lo}..{self.hi}; give whole numbers LO..HI "
+                f"with LO <= HI, e.g. {self.name}=1..31."
+            )
+
+    def candidates(self) -> Sequence[int]:
+        """The values searched, ascending: a ``range`` (never built as a list) or a tuple."""
+        if self.domain is Domain.POWERS_OF_TWO:
+            values = (1 << power for power in range(max(self.hi, 1).bit_length()))
+            return tuple(v for v in values if self.lo <= v <= self.hi)
+        if self.domain is Domain.ALL:
+            return range(self.lo, self.hi + 1)
+        first = self.lo if self.domain.admits(self.lo) else self.lo + 1
+        return range(first, self.hi + 1, 2)
+
+    def __str__(self) -> str:
+        domain = "" if self.domain is Domain.ALL else f" ({self.domain.value})"
+        return f"{self.name} in {self.lo}..{self.hi}{domain}"
+
+
+
+def unknowns(for_: Any, ranges: Mapping[str, tuple[int, int]], odd: Iterable[str],
+              even: Iterable[str], powers_of_two: Iterable[str]) -> tuple[Unknown, ...]:
+    """The :class:`Unknown` of each name in ``for_``, with its range and domain.
+
+    >>> unknowns(["k", "n"], {"n": (1, 8)}, odd=["k"], even=(), powers_of_two=())[0]
+    Unknown(name='k', lo=1, hi=1024, domain=<Domain.ODD: 'odd'>)
+    """
+    items = [for_] if isinstance(for_, str | sympy.Symbol | Unknown) else list(for_)
+    if not items:
+        raise SymrfError("nothing to solve for: name an unknown with --for NAME.")
+    domains: dict[str, Domain] = {}
+    for names, domain in ((odd, Domain.ODD), (even, Domain.EVEN),
+                          (powers_of_two, Domain.POWERS_OF_TWO)):
+        for name in [names] if isinstance(names, str) else names:
+            if name in domains:
+                raise SymrfError(f"{name} is both {domains[name].value} and {domain.value}.")
+            domains[name] = domain
+    found = []
+    for item in items:
+        if isinstance(item, Unknown):
+            found.append(item)
+            continue
+        name = item.name if isinstance(item, sympy.Symbol) else str(item)
+        lo, hi = ranges.get(name, DEFAULT_RANGE)
+        found.append(Unknown(name, lo, hi, domains.get(name, Domain.ALL)))
+    names = [u.name for u in found]
+    for name in (*ranges, *domains):
+        if name not in names:
+            raise SymrfError(f"a range or domain is given for {name}, which is not an unknown; "
+                             f"add --for {name}.")
+    if len(set(names)) != len(names):
+        raise SymrfError(f"an unknown is named twice in {', '.join(names)}.")
+    return tuple(found)
+
+
+__all__ = ["DEFAULT_RANGE", "INPUT", "TARGET_FIGURES", "Domain", "Relation", "Target", "Unknown",
+           "unknowns"]
