@@ -20,7 +20,7 @@ from symrf.errors import SymrfError, TooLargeError
 from symrf.layers.base import Layer
 from symrf.layers.compose import Repeat, Sequential
 from symrf.layers.graph import Graph, Parallel
-from symrf.scalars import symbol
+from symrf.scalars import expression, symbol
 from symrf.search import Outcome, Space
 
 if TYPE_CHECKING:
@@ -44,25 +44,25 @@ def vector_measure(problem: Question, compiled: Compiled, space: Space) -> Any:
 
     symbols = [symbol(name) for name in problem.names]
     bound = sympy.lambdify(symbols, problem.bound, modules="numpy")
-    cost = None if problem.cost is None else sympy.lambdify(symbols, problem.cost,
-                                                            modules="numpy")
     relation, figure = problem.target.relation, problem.target.figure
     # Figures are integers (or halves); a bound with fractions can sit within float rounding
     # of one, so near-equal comparisons against such a bound are decided exactly.
-    whole_bound = whole(sympy.sympify(problem.bound))
+    whole_bound = whole(expression(problem.bound))
     rechecked = [0]
     checks = layer_checks(problem, space)
 
     def measure(flat: Any, arrays: dict[str, Any]) -> Outcome:
         found = compiled(**arrays)
-        positions = dict(zip(space.names, np.unravel_index(flat, space.shape), strict=True))
         values = found[figure]
         columns = [arrays[name].astype(np.float64) for name in problem.names]
         with np.errstate(all="ignore"):
             limit = np.broadcast_to(np.asarray(bound(*columns), dtype=np.float64), values.shape)
             valid = found.get("valid", np.ones(values.shape, dtype=bool)).copy()
-            for names, table in checks:  # layer parameters the closed forms cannot judge
-                valid &= table[tuple(positions[name] for name in names)]
+            if checks:  # layer parameters the closed forms cannot judge
+                positions = dict(zip(space.names, np.unravel_index(flat, space.shape),
+                                     strict=True))
+                for names, table in checks:
+                    valid &= table[tuple(positions[name] for name in names)]
             meets = valid & relation.holds(values, limit)
             gap = values - limit
             scale = np.maximum(np.abs(values), np.abs(limit))
@@ -71,7 +71,6 @@ def vector_measure(problem: Question, compiled: Compiled, space: Space) -> Any:
             decided &= ~np.isnan(values) & ~np.isnan(limit)
             if not whole_bound:
                 decided &= np.abs(gap) > _CLOSE * np.maximum(1.0, scale)
-            spent = cost(*columns) if cost is not None else None
         for position in np.flatnonzero(~decided):
             rechecked[0] += 1
             if rechecked[0] > UNDECIDED_LIMIT:
@@ -81,7 +80,7 @@ def vector_measure(problem: Question, compiled: Compiled, space: Space) -> Any:
                     "the ranges with --range."
                 )
             _exactly(problem, arrays, int(position), meets, valid, gap)
-        return Outcome(meets, valid, gap, _costs(spent, values.shape, np))
+        return Outcome(meets, valid, gap)
 
     return measure
 
@@ -151,22 +150,37 @@ def exact_measure(problem: Question) -> Any:
     """A measure that evaluates each assignment exactly (no vectorised form needed)."""
     import numpy as np
 
-    symbols = [symbol(name) for name in problem.names]
-    cost = None if problem.cost is None else sympy.lambdify(symbols, problem.cost,
-                                                            modules="numpy")
-
     def measure(flat: Any, arrays: dict[str, Any]) -> Outcome:
         meets = np.zeros(len(flat), dtype=bool)
         valid = np.zeros(len(flat), dtype=bool)
         gap = np.full(len(flat), np.nan)
         for position in range(len(flat)):
             _exactly(problem, arrays, position, meets, valid, gap)
-        columns = [arrays[name].astype(np.float64) for name in problem.names]
-        with np.errstate(all="ignore"):
-            spent = cost(*columns) if cost is not None else None
-        return Outcome(meets, valid, gap, _costs(spent, (len(flat),), np))
+        return Outcome(meets, valid, gap)
 
     return measure
+
+
+def cost_function(names: list[str], cost: Any) -> Any:
+    """The cost compiled for numpy: value arrays by name in, float costs out.
+
+    >>> import numpy as np
+    >>> from symrf.scalars import symbols
+    >>> k, n = symbols("k n")
+    >>> cost_function(["k", "n"], n * k**2)({"k": np.array([3, 5]), "n": np.array([2, 2])})
+    array([18., 50.])
+    """
+    import numpy as np
+
+    function = sympy.lambdify([symbol(name) for name in names], cost, modules="numpy")
+
+    def spent(arrays: dict[str, Any]) -> Any:
+        columns = [np.asarray(arrays[name], dtype=np.float64) for name in names]
+        with np.errstate(all="ignore"):
+            found = np.asarray(function(*columns), dtype=np.float64)
+        return np.broadcast_to(found, np.broadcast(*columns).shape)
+
+    return spent
 
 
 def _exactly(problem: Question, arrays: dict[str, Any], position: int, meets: Any,
@@ -190,9 +204,3 @@ def _float(number: Any) -> float:
         return float(number)
     except OverflowError:
         return math.inf if number > 0 else -math.inf
-
-
-def _costs(spent: Any, shape: tuple[int, ...], np: Any) -> Any:
-    if spent is None:
-        return None
-    return np.broadcast_to(np.asarray(spent, dtype=np.float64), shape)

@@ -23,11 +23,12 @@ import sympy
 from symrf.answers import Answer, Solution
 from symrf.errors import NetworkError, NoSolutionError, SymrfError, TooLargeError
 from symrf.layers.base import Layer
-from symrf.numeric import SWEPT, Compiled, evaluate
+from symrf.measure import cost_function, exact_measure, vector_measure
+from symrf.numeric import SWEPT, Compiled, bind, evaluate
 from symrf.report import FIGURES, Report, network
 from symrf.roots import relaxed_roots
-from symrf.scalars import Scalar, exact, is_number, parse, symbol
-from symrf.search import Outcome, Scan, Space, front, scan
+from symrf.scalars import Scalar, exact, expression, is_number, parse, scalar, substituted, symbol
+from symrf.search import Keep, Outcome, Scan, Space, front, scan
 from symrf.symbolic import derive
 from symrf.targets import DEFAULT_RANGE, INPUT, Relation, Target, Unknown
 from symrf.targets import unknowns as unknowns_from
@@ -85,12 +86,10 @@ class Question:
                 f"{INPUT}."
             )
         general = network(net).substitute({symbol(k): v for k, v in derived.items()})
-        top = general.substitute({symbol(k): sympy.Integer(v) if isinstance(v, int) else v
-                                  for k, v in numbers.items()})
-        bound = exact(sympy.sympify(target.bound).xreplace(
-            {symbol(k): v for k, v in {**derived, **numbers}.items()}))
+        top = general.substitute(bind(numbers))
+        bound = substituted(target.bound, {symbol(k): v for k, v in {**derived, **numbers}.items()})
         if isinstance(input_size, int):
-            bound = exact(sympy.sympify(bound).xreplace({symbol(INPUT): input_size}))
+            bound = substituted(bound, {symbol(INPUT): input_size})
         elif isinstance(input_size, tuple) and symbol(INPUT) in getattr(bound, "free_symbols",
                                                                           ()):
             raise NetworkError(
@@ -127,7 +126,8 @@ class Question:
             )
         cost = None
         if minimize is not None:
-            cost = parse(minimize, "--minimize") if isinstance(minimize, str) else minimize
+            cost = parse(minimize, "--minimize") if isinstance(minimize, str) else scalar(
+                minimize, "the cost")
             extra = sorted(s.name for s in getattr(cost, "free_symbols", ())
                            if s.name not in names and s.name not in derived)
             if extra:
@@ -135,7 +135,7 @@ class Question:
                     f"--minimize {minimize}: {', '.join(extra)} is not an unknown; the cost may "
                     f"use {', '.join(names)}."
                 )
-            cost = exact(sympy.sympify(cost).xreplace({symbol(k): v for k, v in derived.items()}))
+            cost = substituted(cost, {symbol(k): v for k, v in derived.items()})
         return cls(general, top, target, bound, unknowns, numbers, derived, input_size, cost)
 
     @property
@@ -147,13 +147,13 @@ class Question:
         """The exact figures of one assignment (``error`` set when the network is invalid)."""
         values = dict(assignment)
         size = values.pop(INPUT, self.input_size)
-        known = {**_bind(assignment), **_bind(self.numbers)}
+        known = {**bind(assignment), **bind(self.numbers)}
         shown = {**assignment, **{
-            name: exact(sympy.sympify(formula).xreplace(known))
+            name: substituted(formula, known)
             for name, formula in self.derived.items()}}
         cost = None
         if self.cost is not None:  # None also where the cost is no finite number (1/0)
-            spent = sympy.sympify(self.cost).xreplace(_bind(assignment))
+            spent = expression(self.cost).xreplace(bind(assignment))
             cost = exact(spent) if spent.is_Rational else None
         try:
             report = evaluate(self.net, input_size=size, **values)
@@ -176,7 +176,7 @@ class Question:
 
     def bound_at(self, values: Mapping[str, Scalar]) -> Scalar | None:
         """The bound for one assignment; None where it is no finite number (``1/0``)."""
-        bound = sympy.sympify(self.bound).xreplace(_bind(values))
+        bound = expression(self.bound).xreplace(bind(values))
         return exact(bound) if bound.is_Rational else None
 
     def solve(self, progress: Callable[[int, int], None] | None) -> Answer:
@@ -195,13 +195,14 @@ class Question:
             )
         measure, method = self._measure(space)
         single = len(self.unknowns) == 1
-        keep = "cheapest" if self.cost is not None else (
-            "all" if single and self.target.relation is Relation.EQUAL else "front")
+        keep = Keep.CHEAPEST if self.cost is not None else (
+            Keep.ALL if single and self.target.relation is Relation.EQUAL else Keep.FRONT)
+        cost = None if self.cost is None else cost_function(self.names, self.cost)
         maximise = self.target.relation.maximises
         refused: set[int] = set()
         while True:
             found = scan(space, _without(measure, refused), keep=keep, maximise=maximise,
-                         progress=progress)
+                         cost=cost, progress=progress)
             if not len(found.front):
                 raise NoSolutionError(self._nothing(space, found))
             solutions = [self.check(space.assignment(flat)) for flat in found.front]
@@ -242,8 +243,6 @@ class Question:
         )
 
     def _measure(self, space: Space) -> tuple[Callable[[Any, dict[str, Any]], Outcome], str]:
-        from symrf.measure import exact_measure, vector_measure
-
         if self.target.figure in SWEPT:
             try:
                 compiled = Compiled(self.net, self.input_size, self.names,
@@ -261,29 +260,27 @@ class Question:
         return exact_measure(self), "exact"
 
     def _neighbours(self, space: Space, front: Any) -> tuple[Solution, ...]:
+        """The candidates just outside the answers, the nearest that builds a network.
+
+        Below the answer for ``>=``, above it for ``<=``, on both sides for ``==``; up to 16
+        steps out, checked one at a time.
+        """
         grid = space.grids[0]
-        positions = sorted({grid.index(space.assignment(flat)[self.names[0]]) for flat in front})
-        steps = []
+        taken = sorted(grid.index(space.assignment(flat)[self.names[0]]) for flat in front)
         if self.target.relation is Relation.EQUAL:
-            steps = [positions[0] - 1, positions[-1] + 1]
+            walks = [(taken[0], -1), (taken[-1], 1)]
         else:
-            steps = [positions[0] + (1 if self.target.relation.maximises else -1)]
-        direction = {steps[0]: -1 if steps[0] < positions[0] else 1}
-        if len(steps) > 1:
-            direction[steps[1]] = 1
+            walks = [(taken[0], 1 if self.target.relation.maximises else -1)]
         found = []
-        for step in steps:
-            nearest = None
-            for position in range(step, step + 16 * direction[step], direction[step]):
-                if not 0 <= position < len(grid) or position in positions:
-                    break
-                candidate = self.check({self.names[0]: grid[position]})
-                nearest = nearest or candidate
-                if candidate.error is None:  # the nearest that builds a network
-                    nearest = candidate
-                    break
-            if nearest is not None:
-                found.append(nearest)
+        for start, step in walks:
+            tried = (self.check({self.names[0]: grid[position]})
+                     for position in range(start + step, start + 17 * step, step)
+                     if 0 <= position < len(grid))
+            first = next(tried, None)
+            if first is not None and first.error is not None:
+                first = next((s for s in tried if s.error is None), first)
+            if first is not None:
+                found.append(first)
         return tuple(found)
 
     def _nothing(self, space: Space, found: Scan) -> str:
@@ -317,7 +314,7 @@ class Question:
         if isinstance(self.input_size, int):
             numbers[symbol(INPUT)] = self.input_size
         sized = self.input_size is not None
-        general_bound = sympy.sympify(self.target.bound).xreplace(
+        general_bound = expression(self.target.bound).xreplace(
             {symbol(k): v for k, v in self.derived.items()})
         # The general form keeps every symbol; where sympy cannot solve it (a Piecewise on
         # s = 1, say), the form with the given numbers substituted may still solve.
@@ -359,7 +356,7 @@ def _input_size(size: object, numbers: Mapping[str, Scalar]) -> object:
     sizes = size if isinstance(size, tuple) else (size,)
     found = []
     for item in sizes:
-        value = sympy.sympify(item).xreplace(_bind(numbers))
+        value = expression(item, "input size").xreplace(bind(numbers))
         if not value.is_Integer:
             missing = ", ".join(sorted(s.name for s in value.free_symbols)) or str(value)
             raise NetworkError(f"input size {item}: no value for {missing}; give --set "
@@ -380,14 +377,9 @@ def _without(measure: Callable[[Any, dict[str, Any]], Outcome], refused: set[int
 
         outcome = measure(flat, arrays)
         out = np.isin(flat, list(refused))
-        return Outcome(outcome.meets & ~out, outcome.valid & ~out, outcome.gap, outcome.cost)
+        return Outcome(outcome.meets & ~out, outcome.valid & ~out, outcome.gap)
 
     return measured
-
-
-def _bind(values: Mapping[str, Scalar]) -> dict[sympy.Symbol, sympy.Expr]:
-    return {symbol(name): sympy.Integer(value) for name, value in values.items()
-            if isinstance(value, int)}
 
 
 def _show(values: Mapping[str, Any]) -> str:

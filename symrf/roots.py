@@ -5,7 +5,7 @@ The integer search answers the question; the root is the form a paper prints
 ceilings of feature-map lengths are dropped (``floor(y)`` becomes ``y``). Figures with
 ``Max``/``Min`` (merged branches) or equations sympy cannot solve give no root.
 
->>> from symrf.scalars import symbols
+>>> from symrf.scalars import expression, symbols
 >>> k, n, T = symbols("k n T")
 >>> relaxed_roots(n * (k - 1) + 1, T, "k")
 ((T + n - 1)/n,)
@@ -17,7 +17,7 @@ from typing import Any
 
 import sympy
 
-from symrf.scalars import symbol
+from symrf.scalars import expression, symbol
 
 _LARGEST = 400
 """Formulas with more operations than this are not handed to ``sympy.solve``."""
@@ -31,7 +31,7 @@ def relaxed_roots(formula: Any, bound: Any, name: str) -> tuple[sympy.Expr, ...]
     """
     unknown = symbol(name)
     real = sympy.Symbol(name, positive=True)
-    equation = sympy.sympify(formula) - sympy.sympify(bound)
+    equation = expression(formula, "figure") - expression(bound, "bound")
     if unknown not in equation.free_symbols or equation.has(sympy.Max, sympy.Min):
         return ()
     equation = equation.replace(sympy.floor, lambda y: y).replace(sympy.ceiling, lambda y: y)

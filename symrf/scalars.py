@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import keyword
 import math
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import TypeAlias
 
@@ -144,6 +145,28 @@ def exact(value: Scalar) -> Scalar:
     if isinstance(value, Fraction) and value.denominator == 1:
         return value.numerator
     return value
+
+
+def expression(value: object, what: str = "value") -> sympy.Expr:
+    """``value`` as a sympy expression, through :func:`scalar` (so never from a raw string).
+
+    >>> expression(Fraction(1, 2)) + symbol("k")
+    k + 1/2
+    """
+    checked = scalar(value, what)
+    if isinstance(checked, Fraction):
+        return sympy.Rational(checked.numerator, checked.denominator)
+    return sympy.Integer(checked) if isinstance(checked, int) else checked
+
+
+def substituted(value: Scalar, values: Mapping[sympy.Symbol, Scalar], what: str = "value",
+                ) -> Scalar:
+    """``value`` with ``values`` put in for symbols, numbers coming back exact.
+
+    >>> substituted(symbol("k") / 2, {symbol("k"): 6})
+    3
+    """
+    return exact(expression(value, what).xreplace(values))
 
 
 def is_number(value: object) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 CHUNK = 1 << 17
@@ -98,8 +99,6 @@ class Outcome:
     """The network exists for this assignment (no vanishing feature map, valid layers)."""
     gap: Any
     """``figure - bound`` (float), for reporting the nearest failures."""
-    cost: Any = None
-    """The user's cost, when minimising one."""
 
 
 Measure = Callable[[Any, dict[str, Any]], Outcome]
@@ -125,21 +124,31 @@ class Scan:
     """How many assignments meet the target."""
 
 
+class Keep(Enum):
+    """What :func:`scan` keeps of the assignments that meet the target."""
+
+    FRONT = "front"
+    """The Pareto front: smallest in every unknown (largest when maximising)."""
+    ALL = "all"
+    """Every one."""
+    CHEAPEST = "cheapest"
+    """A float shortlist of the least cost, for the caller to decide exactly."""
+
+
 def scan(
-    space: Space, measure: Measure, *, keep: str, maximise: bool,
+    space: Space, measure: Measure, *, keep: Keep, maximise: bool,
+    cost: Callable[[dict[str, Any]], Any] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Scan:
-    """Measure every assignment of ``space`` and keep what the answer needs.
+    """Measure every assignment of ``space`` and keep what the answer needs (see :class:`Keep`).
 
-    ``keep`` is ``"front"`` (the Pareto front, smallest in every unknown unless
-    ``maximise``), ``"all"`` (every assignment meeting the target) or ``"cheapest"`` (the
-    least cost, ties reduced to their Pareto front).
+    ``cost`` maps value arrays to float costs; :attr:`Keep.CHEAPEST` needs it.
     """
     import numpy as np
 
     result = Scan(np.zeros((0,), dtype=np.int64))
     costs = np.zeros((0,), dtype=np.float64)
-    grid = np.zeros(space.size, dtype=bool) if keep == "front" and (
+    grid = np.zeros(space.size, dtype=bool) if keep is Keep.FRONT and (
         space.size <= MASK_LIMIT) else None
     done = 0
     for flat, arrays in space.chunks():
@@ -150,16 +159,16 @@ def scan(
             result.invalid = int(flat[np.argmin(outcome.valid)])
         hits = flat[outcome.meets]
         result.feasible += len(hits)
-        if keep == "cheapest" and len(hits):
+        if keep is Keep.CHEAPEST and cost is not None and len(hits):
             # Floats only shortlist: every cost within rounding of the least is kept, and
             # the caller decides among them exactly.
-            spent = outcome.cost[outcome.meets]
+            spent = cost(arrays)[outcome.meets]
             costs = np.concatenate([costs, np.where(np.isnan(spent), np.inf, spent)])
             result.front = np.concatenate([result.front, hits])
             least = costs.min()
             near = costs <= least + _COST_TOLERANCE * max(1.0, abs(float(least)))
             costs, result.front = costs[near], result.front[near]
-        elif keep == "all":
+        elif keep is Keep.ALL:
             result.front = np.concatenate([result.front, hits])
         elif grid is not None:
             grid[hits] = True
@@ -264,5 +273,5 @@ def _nearest(result: Scan, flat: Any, outcome: Outcome, np: Any) -> None:
             result.gap_above, result.above = float(gaps[where]), int(indices[where])
 
 
-__all__ = ["CHUNK", "MASK_LIMIT", "Outcome", "Scan", "Space", "front", "masked_front", "pareto",
-           "scan"]
+__all__ = ["CHUNK", "MASK_LIMIT", "Keep", "Outcome", "Scan", "Space", "front", "masked_front",
+           "pareto", "scan"]

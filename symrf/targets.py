@@ -21,7 +21,7 @@ import sympy
 
 from symrf.errors import SymrfError
 from symrf.report import FIGURES
-from symrf.scalars import Scalar, parse
+from symrf.scalars import Scalar, parse, scalar
 
 INPUT = "n_in"
 """The name under which the input size can be solved for or used in a target."""
@@ -71,6 +71,14 @@ class Target:
     relation: Relation
     bound: Scalar
 
+    def __post_init__(self) -> None:  # a Target built by hand gets the same checks as parse
+        if self.figure not in TARGET_FIGURES:
+            close = difflib.get_close_matches(self.figure, TARGET_FIGURES, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise SymrfError(f"{self.figure!r} is not a figure; {hint}figures: "
+                             f"{', '.join(TARGET_FIGURES)}.")
+        object.__setattr__(self, "bound", scalar(self.bound, f"the bound of {self.figure}"))
+
     @classmethod
     def parse(cls, text: str) -> Target:
         """Read ``FIGURE RELATION EXPRESSION``; the expression goes through the safe parser."""
@@ -86,15 +94,12 @@ class Target:
                 f"target {text!r} is not FIGURE RELATION VALUE; write e.g. 'rf>=224' "
                 "(relations: >= <= == > <)."
             )
-        if figure not in TARGET_FIGURES:
-            close = difflib.get_close_matches(figure, TARGET_FIGURES, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            raise SymrfError(
-                f"target {text!r}: {figure!r} is not a figure; {hint}figures: "
-                f"{', '.join(TARGET_FIGURES)}."
-            )
         relation = "==" if relation == "=" else relation
-        return cls(figure, Relation(relation), parse(bound, f"target {text!r}"))
+        value = parse(bound, f"target {text!r}")
+        try:
+            return cls(figure, Relation(relation), value)
+        except SymrfError as error:
+            raise type(error)(f"target {text!r}: {error}") from None
 
     def __str__(self) -> str:
         return f"{self.figure} {self.relation.value} {self.bound}"

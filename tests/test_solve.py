@@ -433,3 +433,13 @@ def test_cli_solving_for_n_in_replaces_the_specs_input_size(tmp_path, capsys):
     spec.write_text('input = {size = 64}\n[[layers]]\nop = "conv"\nkernel = 3\nstride = 2\n')
     assert main(["solve", str(spec), "--for", "n_in", "--target", "size>=40"]) == 0
     assert capsys.readouterr().out.splitlines()[3].split()[:2] == ["81", "40"]  # (81-3)//2+1
+
+
+def test_raw_strings_never_reach_sympy():
+    # Spec text and Python strings go through the safe parser, never sympify.
+    with pytest.raises(symrf.ScalarTypeError, match="is the string"):
+        Target("rf", Relation.AT_LEAST, "__import__('os').system('true')")
+    with pytest.raises(symrf.ScalarTypeError, match="input size is the string"):
+        solve(symrf.Conv(kernel=K), "rf >= 3", "k", input_size="224")
+    with pytest.raises(symrf.ExpressionError, match="function call"):
+        solve(symrf.Conv(kernel=K), "rf >= 3", "k", minimize="__import__('os')")

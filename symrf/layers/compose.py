@@ -33,7 +33,7 @@ from symrf.layers.base import (
     need_size,
     provably,
 )
-from symrf.scalars import Scalar, exact, is_number, scalar, symbol
+from symrf.scalars import Scalar, expression, is_number, scalar, substituted, symbol
 
 _MAX_BITS = 1 << 20
 """Largest number size (in bits) the numeric path builds for a repeated jump."""
@@ -353,13 +353,11 @@ class Repeat(Layer):
             return 0
         if not uses(spread, number):
             return spread
-        first = sympy.sympify(spread).xreplace({number: 0})
-        last = sympy.sympify(spread).xreplace({number: self.times - 1})
-        growth = sympy.simplify(sympy.sympify(spread).xreplace({number: number + 1}) - spread)
+        growth = sympy.simplify(expression(spread).xreplace({number: number + 1}) - spread)
         if provably(growth >= 0):
-            return exact(last)
+            return substituted(spread, {number: self.times - 1})
         if provably(growth <= 0):
-            return exact(first)
+            return substituted(spread, {number: 0})
         raise NetworkError(
             f"the offset between merged branches, {spread}, does not provably grow or shrink "
             f"with the index {self.index}, so a symbolic count has no closed form; give a "
