@@ -1,13 +1,37 @@
-"""Test configuration: CI runs hypothesis derandomized, so a green run is reproducible.
+"""Test configuration: hypothesis profiles, and torchvision importable beside a CPU torch.
 
-Locally the examples stay random (each run explores new networks); set
-``HYPOTHESIS_PROFILE=ci`` to replay exactly what CI checks.
+CI runs hypothesis derandomized, so a green run is reproducible. Locally the examples stay
+random (each run explores new networks); set ``HYPOTHESIS_PROFILE=ci`` to replay exactly what
+CI checks, or ``HYPOTHESIS_PROFILE=long`` for a long fuzz run.
+
+The torchvision wheel CI installs is a CUDA build: beside the CPU torch its compiled ops do
+not load and ``import torchvision`` fails with ``operator torchvision::nms does not exist``.
+Its models are pure Python, so the two op schemas it checks for are declared here (never
+called: no test relies on torchvision's compiled ops).
 """
 
+import contextlib
 import os
 
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
-settings.load_profile("ci" if os.environ.get("CI") or os.environ.get("HYPOTHESIS_PROFILE") == "ci"
-                      else "default")
+settings.register_profile("long", max_examples=50_000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI") else "default"))
+
+
+def _declare_torchvision_ops() -> None:
+    try:
+        import torch
+    except ImportError:
+        return
+    library = torch.library.Library("torchvision", "FRAGMENT")
+    with contextlib.suppress(RuntimeError):  # already declared (a real CPU build of torchvision)
+        library.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
+        library.define("qnms(Tensor qdets, Tensor scores, float iou_threshold) -> Tensor")
+    _KEEP.append(library)
+
+
+_KEEP: list = []
+_declare_torchvision_ops()

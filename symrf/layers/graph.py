@@ -206,15 +206,18 @@ class Graph(Layer):
     op = "graph"
     nodes: tuple[Node, ...]
     output: str
+    context: tuple[str, ...]
+    """Nodes left out as global context (an importer's ``global_context="exclude"``)."""
 
     def __init__(self, nodes: Sequence[Node], output: str | None = None,
-                 name: str | None = None) -> None:
+                 name: str | None = None, context: Sequence[str] = ()) -> None:
         nodes = tuple(nodes)
         if not nodes:
             raise NetworkError("the graph has no nodes; add at least one node.")
         object.__setattr__(self, "nodes", _ordered(nodes))
         object.__setattr__(self, "output", output or nodes[-1].name)
         object.__setattr__(self, "name", name)
+        object.__setattr__(self, "context", tuple(context))
         if self.output not in {node.name for node in nodes}:
             raise NetworkError(
                 f"output {self.output!r} is not a node; name one of the graph's nodes."
@@ -227,7 +230,7 @@ class Graph(Layer):
     def _rebuild(self, layers: Iterator[Layer | None]) -> Graph:
         nodes = [Node(n.name, n.inputs, layer, n.merge) for n, layer in zip(self.nodes, layers,
                                                                               strict=True)]
-        return Graph(nodes, self.output, self.name)
+        return Graph(nodes, self.output, self.name, self.context)
 
     def axes(self) -> int:
         """The nodes' common number of axes."""
@@ -320,7 +323,7 @@ class Graph(Layer):
     def upto(self, name: str) -> Graph:
         """The graph with ``name`` as its output and the nodes after it dropped."""
         index = [node.name for node in self.nodes].index(name)
-        return Graph(self.nodes[: index + 1], name, self.name)
+        return Graph(self.nodes[: index + 1], name, self.name, self.context)
 
     def period_factor(self) -> int:
         """The least common multiple over the paths of their factors' products."""
