@@ -48,4 +48,7 @@ def analyze(
 
 
 def _needs_size(net: Layer) -> bool:
-    return any(net.axis(i).size_dependent for i in range(net.axes()))
+    axes = net.axes()
+    if axes == 1:  # no per-axis parameter: the network is its own one axis (no copy)
+        return net.size_dependent
+    return any(net.axis(i).size_dependent for i in range(axes))

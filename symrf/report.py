@@ -25,15 +25,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Protocol, overload
 
 import sympy
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
 from symrf.layers.base import Geometry, Layer, located_at
 from symrf.layers.compose import Sequential, Step, check_size
-from symrf.layers.graph import Graph
-from symrf.scalars import Scalar, ceil, divide, floor, is_number
+from symrf.layers.graph import Fold, Graph
+from symrf.scalars import Scalar, ceil, divide, exact, floor, is_number
 
 FIGURES = (
     "rf", "rf_min", "rf_min_path", "jump", "left", "right", "center", "padding", "period",
@@ -194,15 +194,22 @@ class _Chain:
     sympy's recursive checks then stay shallow, and reading every row costs ``n log n``.
     """
 
-    def __init__(self, chain: Sequential | Graph, size: Scalar | None, eager: bool) -> None:
+    def __init__(self, chain: Sequential | Graph, size: Scalar | None, eager: bool,
+                 fold: Shifting | None = None) -> None:
         self.chain = chain
         self.numeric = eager
         self.layers = chain.layers if isinstance(chain, Sequential) else ()
         self.size = size
-        # Graphs are folded eagerly: their nodes are few and their merges need every input.
-        scan = eager or isinstance(chain, Graph)
-        self.steps: list[Step] | None = list(chain.steps(size)) if scan else None
+        self.fold = fold if isinstance(chain, Graph) and not eager else None
+        # Graphs are folded in one pass: each node is composed once onto its input's map
+        # (shared prefixes once), and a merge needs every input anyway.
+        self.steps: list[Step] | None = None
+        if eager and isinstance(chain, Sequential):
+            self.steps = list(chain.steps(size))
+        elif isinstance(chain, Graph):
+            self.steps = list(chain.steps(size, self.fold))
         self.segments: dict[tuple[int, int], Geometry] = {}
+        self.prefixes: dict[int, Geometry] = {0: Geometry(IDENTITY, SAME_SIZE)}
 
     def field(self, index: int, finish: Finish) -> Field:
         """The figures after layer (or node) ``index``.
@@ -211,6 +218,8 @@ class _Chain:
         the phases exactly (:mod:`symrf.exact`); formulas keep the containing bound.
         """
         span, size = self.prefix(index)
+        if self.fold is not None:
+            finish = self.fold.finishing(finish)
         if span.exact or not self.numeric:
             return Field.of(span, size, finish)
         from symrf.exact import exact_field  # the exact engine builds on this module
@@ -227,18 +236,28 @@ class _Chain:
             step = self.steps[index]
             return step.map, step.size
         geometry = self._compose(index + 1)
-        return geometry.map, None if self.size is None else geometry.sizes(self.size)
+        length = None if self.size is None else exact(geometry.sizes(self.size))
+        with located_at(index, self.layers[index]):
+            check_size(length)  # a length that is a number (after a global pool) can vanish
+        return geometry.map, length
 
     def _compose(self, count: int) -> Geometry:
-        """The geometry of the first ``count`` layers, from cached aligned segments."""
-        span, sizes, start = IDENTITY, SAME_SIZE, 0
+        """The geometry of the first ``count`` layers, from cached aligned segments.
+
+        The segments are taken largest first, and every partial prefix on the way is kept:
+        the prefixes of neighbouring rows share all but their last segments, so reading
+        every row composes each prefix once.
+        """
+        start = 0
         for bit in reversed(range(count.bit_length())):
             length = 1 << bit
             if count & length:
-                segment = self._segment(start, length)
-                span, sizes = span.then(segment.map), sizes.then(segment.sizes)
+                if start + length not in self.prefixes:
+                    before, segment = self.prefixes[start], self._segment(start, length)
+                    self.prefixes[start + length] = Geometry(
+                        before.map.then(segment.map), before.sizes.then(segment.sizes))
                 start += length
-        return Geometry(span, sizes)
+        return self.prefixes[count]
 
     def _segment(self, start: int, length: int) -> Geometry:
         key = (start, length)
@@ -266,6 +285,13 @@ class _Chain:
         if self.size is None:
             return None
         return self._compose(index).sizes(self.size)
+
+
+class Shifting(Fold, Protocol):
+    """A symbolic fold (:class:`symrf.symbolic.Shifts`): also says how to finish a figure."""
+
+    def finishing(self, finish: Finish) -> Finish:
+        """``finish`` for figures this fold composed (e.g. with its own terms written out)."""
 
 
 class Rows(Sequence[Row]):
@@ -319,6 +345,9 @@ class Report(_Figures):
     layers: Rows
     per_axis: bool
     size_known: bool = False
+    context: tuple[str, ...] = ()
+    """Layers whose global context the figures leave out (an importer's
+    ``global_context="exclude"``): squeeze-and-excitation gates, norm statistics."""
 
     @property
     def axes(self) -> tuple[Field, ...]:  # type: ignore[override]
@@ -355,6 +384,7 @@ def analyse(
     *,
     eager: bool,
     size_known: bool = False,
+    fold: Callable[[], Shifting] | None = None,
 ) -> Report:
     """Fold ``net`` along each axis and report the figures after every top-level layer.
 
@@ -364,6 +394,7 @@ def analyse(
         finish: Applied to each figure (the symbolic engine simplifies here).
         eager: Scan every prefix now (numeric), or compose each row when read (symbolic).
         size_known: Whether the input size was given (so reports show ``size``).
+        fold: Makes the fold of one axis of a graph, on the lazy (symbolic) path.
     """
     top = network(net)
     count = top.axes()
@@ -371,9 +402,11 @@ def analyse(
     if len(sizes) == 1 and count > 1:
         sizes = list(sizes) * count
     chains = [
-        _Chain(top.axis(index) if per_axis else top, sizes[index], eager)
+        _Chain(top.axis(index) if per_axis else top, sizes[index], eager,
+               None if fold is None else fold())
         for index in range(count)
     ]
     rows = Rows(top, chains, finish, per_axis)
     rows[rows.output]  # the network's figures: composes every layer, so bad input raises here
-    return Report(top.name or "network", rows, per_axis, size_known)
+    context = top.context if isinstance(top, Graph) else ()
+    return Report(top.name or "network", rows, per_axis, size_known, context)

@@ -33,13 +33,8 @@ from symrf.layers.base import (
     need_size,
     provably,
 )
+from symrf.limits import MAX_BITS, MAX_UNROLL, abbreviated
 from symrf.scalars import Scalar, expression, is_number, scalar, substituted, symbol
-
-_MAX_BITS = 1 << 20
-"""Largest number size (in bits) the numeric path builds for a repeated jump."""
-
-_MAX_UNROLL = 100_000
-"""Most iterations unrolled for a block whose geometry depends on the input length."""
 
 
 class Step(NamedTuple):
@@ -278,6 +273,7 @@ class Repeat(Layer):
 
     def reads(self, units: Units, size: int | None) -> Units:
         """Propagate back through the repetitions, last first (numeric counts only)."""
+        self.check_unroll("propagate units through")
         copies = [self.copy(number) for number in range(int(self.times))]
         lengths = [size]
         for block in copies[:-1]:
@@ -290,15 +286,32 @@ class Repeat(Layer):
     def period_factor(self) -> int:
         """The product of the repetitions' factors."""
         if not self.indexed:
-            return int(self.block.period_factor() ** int(self.times))
+            factor = self.block.period_factor()
+            if factor != 1 and int(self.times) * factor.bit_length() > 64:
+                raise TooLargeError(
+                    f"{abbreviated(self.times)} repetitions of a block that resamples by "
+                    f"{factor} repeat their fields only every {factor}**{self.times} units; "
+                    "give fewer repetitions or use symrf.derive() for bounds."
+                ).with_key("times")
+            return int(factor ** int(self.times))
+        self.check_unroll("enumerate the phases of")
         return math.prod(self.copy(number).period_factor() for number in range(int(self.times)))
+
+    def check_unroll(self, task: str) -> None:
+        """Refuse to unroll more than :data:`~symrf.limits.MAX_UNROLL` repetitions."""
+        if self.times > MAX_UNROLL:
+            raise TooLargeError(
+                f"{abbreviated(self.times)} repetitions are too many to {task} one by one "
+                f"(limit {MAX_UNROLL}); give a smaller count, or use symrf.derive() for "
+                "formulas."
+            ).with_key("times")
 
     def _check_magnitude(self, scale: Scalar, times: Scalar) -> None:
         if is_number(scale) and scale != 1 and scale != 0:
-            bits = times * abs(math.log2(abs(scale)))
-            if bits > _MAX_BITS:
+            bits = min(times, 2**64) * abs(math.log2(abs(scale)))  # no float overflow
+            if bits > MAX_BITS:
                 raise TooLargeError(
-                    f"{times} repetitions of a block with jump {scale} give "
+                    f"{abbreviated(times)} repetitions of a block with jump {scale} give "
                     f"numbers of about {int(bits)} bits, too large to evaluate; use "
                     "symrf.derive() with a symbolic count for the closed form."
                 ).with_key("times")
@@ -310,12 +323,8 @@ class Repeat(Layer):
                 "with stride > 1), so a symbolic repeat count has no closed form; give a "
                 "concrete count or explicit padding."
             ).with_key("times")
-        if self.times > _MAX_UNROLL:
-            raise TooLargeError(
-                f"{self.times} repetitions of a block whose padding depends on its input "
-                f"length or on the repeat index would be unrolled one by one (limit "
-                f"{_MAX_UNROLL}); give a smaller count or a symbolic one."
-            ).with_key("times")
+        self.check_unroll("evaluate a block whose geometry depends on its input length or "
+                           "on the repeat index")
         if self.times == 0:
             return Geometry(IDENTITY, SAME_SIZE)
         if self.block.size_dependent:
