@@ -68,6 +68,9 @@ class Answer:
     """``"vectorised"`` (compiled closed forms) or ``"exact"`` (one assignment at a time)."""
     minimize: sympy.Expr | None = None
     values: dict[str, Scalar] = field(default_factory=dict)
+    tied: int = 0
+    """How many assignments the search kept as answers; past :data:`~symrf.limits.MAX_TIES`
+    only the first ones are re-checked and listed in ``solutions``."""
 
     @property
     def value(self) -> int:

@@ -10,23 +10,24 @@ escaping is a bug (status 1).
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import NoReturn
 
-from symrf import zoo
+from symrf import __version__, sources, zoo
 from symrf.coverage import coverage
 from symrf.engine import analyze
-from symrf.errors import SpecError, SymrfError, located
+from symrf.errors import SymrfError, located
 from symrf.export import FORMATS
+from symrf.export.spec import document, to_json, to_toml
 from symrf.layers.base import Param, param
-from symrf.report import network
 from symrf.scalars import Scalar, parse
+from symrf.schema import json_schema
 from symrf.search import CHUNK
 from symrf.solve import Target, solve
-from symrf.spec import Spec, load
+from symrf.spec import Spec, loads
 
 
 class _Parser(argparse.ArgumentParser):
@@ -36,11 +37,19 @@ class _Parser(argparse.ArgumentParser):
         raise SymrfError(f"{message} (see 'symrf --help')")
 
 
+_TARGET = ("a .toml/.json spec file, a built-in model name (symrf zoo), an .onnx file, or "
+           "package.module:attr naming a PyTorch module, module class or factory (importing "
+           "it runs that package's code)")
+_UPTO = "analyse the network up to and including this row (a layer, node or module name)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symrf", description="Symbolic and exact receptive fields.")
+    parser.add_argument("--version", action="version", version=f"symrf {__version__}")
     verbs = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
     analyze = verbs.add_parser("analyze", help="figures of a spec file or built-in model")
-    analyze.add_argument("target", help="a .toml/.json spec file or a built-in model name")
+    analyze.add_argument("target", help=_TARGET)
+    analyze.add_argument("--upto", metavar="ROW", help=_UPTO)
     analyze.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE",
         help="give a symbol a value (an integer or expression); repeatable",
@@ -50,7 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     cover = verbs.add_parser(
         "coverage", help="what each feature map sees of an input: coverage, padding, holes"
     )
-    cover.add_argument("target", help="a .toml/.json spec file or a built-in model name")
+    cover.add_argument("target", help=_TARGET)
+    cover.add_argument("--upto", metavar="ROW", help=_UPTO)
     cover.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     cover.add_argument("--input", metavar="SIZE", help="input size (required unless the spec "
                        "gives one)")
@@ -58,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     solve = verbs.add_parser(
         "solve", help="the kernel, depth, dilation, stride or input size that meets a target"
     )
-    solve.add_argument("target", help="a .toml/.json spec file or a built-in model name")
+    solve.add_argument("target", help=_TARGET)
+    solve.add_argument("--upto", metavar="ROW", help=_UPTO)
     solve.add_argument("--for", dest="unknowns", action="append", required=True,
                        metavar="NAME", help="an unknown (a symbol of the spec, or n_in); "
                        "repeatable")
@@ -76,20 +87,17 @@ def _parser() -> argparse.ArgumentParser:
                        help="a number, or a relation to the unknowns such as d2=2*d1")
     solve.add_argument("--input", metavar="SIZE", help="input size")
     solve.add_argument("--format", choices=sorted(FORMATS), default="table")
+    convert = verbs.add_parser(
+        "convert", help="write any target (zoo, ONNX, PyTorch, spec) as a spec file to edit"
+    )
+    convert.add_argument("target", help=_TARGET)
+    convert.add_argument("-o", "--output", required=True, metavar="FILE",
+                         help="the spec to write: *.toml or *.json")
+    convert.add_argument("--upto", metavar="ROW", help=_UPTO)
+    convert.add_argument("--input", metavar="SIZE", help="input size to record in the spec")
     verbs.add_parser("zoo", help="list the built-in models")
+    verbs.add_parser("schema", help="print the JSON Schema of spec files (for editors)")
     return parser
-
-
-def read_target(target: str) -> Spec:
-    """A spec file, or a built-in model when no such file exists and the name is known."""
-    if target in zoo.MODELS and not Path(target).exists():
-        return Spec(target, network(zoo.build(target)))
-    if not Path(target).exists() and Path(target).suffix == "":
-        raise SpecError(
-            f"{target!r} is neither a spec file nor a built-in model; built-in models: "
-            f"{', '.join(sorted(zoo.MODELS))} (symrf zoo)."
-        )
-    return load(target)
 
 
 def read_settings(settings: Sequence[str]) -> dict[str, Scalar]:
@@ -105,6 +113,9 @@ def read_settings(settings: Sequence[str]) -> dict[str, Scalar]:
         if not sep or not name or not text.strip():
             raise SymrfError(f"--set {setting!r}: expected NAME=VALUE, e.g. --set k=3.")
         parse(name, f"--set {setting!r}")  # the name must be a valid symbol name
+        if name == "n_in" or name.startswith("n_in_"):
+            raise SymrfError(f"--set {setting!r}: {name} is the input size; give it with "
+                             "--input instead.")
         values[name] = parse(text, f"--set {setting!r}")
     return values
 
@@ -149,15 +160,21 @@ def run(argv: Sequence[str]) -> str:
             f"{name.ljust(width)}  {model.summary} [{model.source}]"
             for name, model in sorted(zoo.MODELS.items())
         )
-    spec = read_target(args.target)
-    size = read_size(args.input) if args.input is not None else spec.input_size
+    if args.verb == "schema":
+        return json.dumps(json_schema(), indent=2)
+    given = read_size(args.input)
+    spec = sources.read(args.target, args.upto, given)
+    size = given if given is not None else spec.input_size
     if args.verb == "solve" and "n_in" in args.unknowns and args.input is None:
         size = None  # solving for the input size replaces the spec's
+    if args.verb == "convert":
+        return write_spec(spec, args.output, size)
     values = read_settings(args.set)
     try:
         if args.verb == "coverage":
-            if size is None or not isinstance(size, int):
-                raise SymrfError("coverage needs one integer input size: give --input N.")
+            if not isinstance(size, int) or size < 1:
+                raise SymrfError("coverage needs one positive integer input size: give "
+                                 "--input N.")
             return FORMATS[args.format](coverage(spec.network, size, values))
         if args.verb == "solve":
             answer = solve(
@@ -171,6 +188,24 @@ def run(argv: Sequence[str]) -> str:
         return FORMATS[args.format](report)
     except SymrfError as error:
         raise located(error, args.target) from None
+
+
+def write_spec(spec: Spec, path: str, size: Param | None) -> str:
+    """Write ``spec``'s network to ``path`` (TOML or JSON by its suffix); say what was written."""
+    kind = path.rpartition(".")[2].lower()
+    if kind not in ("toml", "json"):
+        raise SymrfError(f"-o {path!r}: name the output *.toml or *.json.")
+    doc = document(spec.network, size)
+    doc["name"] = spec.name
+    text = to_toml(doc) if kind == "toml" else to_json(doc)
+    loads(text, kind, path)  # what is written must read back
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    except OSError as error:
+        raise SymrfError(f"-o {path!r}: cannot write the file ({error.strerror}).") from None
+    rows = len(doc.get("layers", doc.get("nodes", ())))
+    return f"wrote {path}: {rows} {'nodes' if 'nodes' in doc else 'layers'}"
 
 
 def _progress_bar() -> Callable[[int, int], None]:

@@ -17,13 +17,15 @@ positions inside unit 0's hull that it never reads (the holes), with a hole-free
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from symrf.errors import NetworkError
+from symrf.errors import NetworkError, TooLargeError
 from symrf.layers.base import Layer
 from symrf.layers.graph import Graph
+from symrf.limits import MAX_COVERAGE
 from symrf.numeric import evaluate
 from symrf.report import network
 from symrf.scalars import Scalar
@@ -91,15 +93,31 @@ def coverage(
         left, right = min(hull), max(hull)
         last = upto.reads({row.size - 1}, input_size)
         covers = min(last) <= 0 and right >= input_size - 1
-        outside = max(0, -left) + max(0, right - (input_size - 1))
+        outside = max(0, min(right, -1) - left + 1) + max(0, right - max(left, input_size) + 1)
         rows.append(CoverageRow(
             name=row.name, op=row.op, size=row.size, rf=row.rf, covers_input=covers,
             unproductive=covered, in_padding=outside,
             padding_fraction=Fraction(outside, right - left + 1),
-            holes=tuple(p - left for p in range(left, right + 1) if p not in hull),
+            holes=_holes(hull, left, right, row.name),
         ))
         covered = covered or covers
     return Coverage(report.name, input_size, tuple(rows))
+
+
+def _holes(hull: set[int], left: int, right: int, name: str) -> tuple[int, ...]:
+    """Offsets from ``left`` inside ``[left, right]`` that ``hull`` lacks, within the budget."""
+    count = right - left + 1 - len(hull)
+    if count > MAX_COVERAGE:
+        raise TooLargeError(
+            f"{name}: unit 0's field has {count} holes (positions inside it that it never "
+            f"reads), more than symrf lists ({MAX_COVERAGE}); its dilations are too large "
+            "to list the gridding pattern."
+        )
+    found: list[int] = []
+    units = sorted(hull)
+    for before, after in itertools.pairwise(units):
+        found.extend(range(before + 1 - left, after - left))
+    return tuple(found)
 
 
 @functools.singledispatch

@@ -18,16 +18,15 @@ set of units back to the input (:meth:`~symrf.layers.base.Layer.reads`) and take
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
-from symrf.errors import TooLargeError
-from symrf.layers.base import Layer
-from symrf.layers.graph import Graph, as_graph
+from symrf.errors import NetworkError, TooLargeError
+from symrf.layers.base import Layer, Units
+from symrf.layers.graph import INPUT, Graph, as_graph
+from symrf.limits import MAX_PHASES, MAX_READS
 from symrf.report import Field
-from symrf.scalars import Scalar, divide, exact
-
-_MAX_PHASES = 1 << 14
-"""Most phases enumerated for one figure (the product of the upsampling factors)."""
+from symrf.scalars import Scalar, divide, exact, floor
 
 Hull = tuple[int, int] | None
 
@@ -44,6 +43,82 @@ def _shifted(hull: Hull, shift: Scalar) -> Hull:
     return None if hull is None else (hull[0] + shift, hull[1] + shift)  # type: ignore[return-value]
 
 
+class _Reader:
+    """Propagates sets of units back through a flat graph, within a work budget.
+
+    The lengths of every node, and each layer's fan-in, are computed once; each call of a
+    layer's ``reads`` is charged for the units it may return (checked before the call, so a
+    kernel of a billion taps is refused rather than enumerated).
+    """
+
+    def __init__(self, flat: Graph, size: int | None) -> None:
+        self.flat = flat
+        steps = list(flat.steps(size))
+        self.lengths: dict[str, Scalar | None] = {INPUT: size}
+        self.lengths.update({str(step.layer): step.size for step in steps})
+        self.jump = exact(steps[-1].map.scale) if steps else 1
+        self.fan_in: dict[str, int] = {}
+        for node in flat.nodes:
+            if node.layer is not None:
+                local = node.layer.geometry(self.lengths[node.inputs[0]]).map
+                fan_in = int(floor(local.width)) + 1 + int(floor(local.scale))
+                taps = getattr(node.layer, "kernel", fan_in)  # a dilated kernel reads k taps
+                self.fan_in[node.name] = min(fan_in, taps) if isinstance(taps, int) else fan_in
+        self.spent = 0
+
+    def reads(self, name: str, units: Units) -> Units:
+        """The input units that ``units`` of node ``name`` depend on."""
+        needed: dict[str, Units] = {name: set(units)}
+        for node in reversed(self.flat.nodes):
+            wanted = needed.pop(node.name, None)
+            if not wanted:
+                continue
+            if node.layer is None:
+                for source in node.inputs:
+                    needed[source] = needed.get(source, set()) | wanted
+                continue
+            self._charge(len(wanted) * self.fan_in[node.name])
+            (source,) = node.inputs
+            found = node.layer.reads(wanted, self.lengths[source])  # type: ignore[arg-type]
+            needed[source] = needed.get(source, set()) | found
+        return needed.get(INPUT, set())
+
+    def _charge(self, units: int) -> None:
+        self.spent += units
+        if self.spent > MAX_READS:
+            raise TooLargeError(
+                f"the exact position-dependent figures need more than {MAX_READS} unit "
+                "visits (phases times the units each one reads); use symrf.derive() for "
+                "labelled bounds, or fewer upsampling phases and smaller kernels."
+            )
+
+
+def period_factor(flat: Graph) -> int:
+    """A period of the fields of ``flat``'s output, by one pass over the nodes.
+
+    The product of the resampling factors along each path, least common multiple over paths.
+
+    >>> from symrf.layers.compose import Sequential
+    >>> from symrf.layers.resample import Upsample
+    >>> period_factor(as_graph(Sequential(Upsample(factor=2), Upsample(factor=3))))
+    6
+    """
+    factors: dict[str, int] = {INPUT: 1}
+    for node in flat.nodes:
+        if node.layer is None:
+            factors[node.name] = math.lcm(*(factors[source] for source in node.inputs))
+        else:
+            factors[node.name] = factors[node.inputs[0]] * node.layer.period_factor()
+        if factors[node.name] > MAX_PHASES:
+            raise TooLargeError(
+                f"position-dependent receptive fields repeat only every {factors[node.name]} "
+                f"units or more (the product of the upsampling factors up to node "
+                f"{node.name}); symrf enumerates at most {MAX_PHASES} phases. Use "
+                "symrf.derive() for labelled bounds."
+            )
+    return factors[flat.output]
+
+
 def exact_field(net: Layer, size: int | None, result_size: Scalar | None = None) -> Field:
     """Exact figures of ``net`` (numeric parameters) by enumerating one period of phases.
 
@@ -51,30 +126,36 @@ def exact_field(net: Layer, size: int | None, result_size: Scalar | None = None)
         net: The network up to the feature map of interest (a chain or a graph).
         size: The input length, if known.
         result_size: The feature map's length, copied into the field.
+
+    Raises:
+        TooLargeError: The enumeration would exceed :data:`~symrf.limits.MAX_PHASES` phases
+            or :data:`~symrf.limits.MAX_READS` unit visits.
     """
-    phases = net.period_factor()
-    if phases > _MAX_PHASES:
-        raise TooLargeError(
-            f"position-dependent receptive fields repeat only every {phases} units (the product "
-            f"of the upsampling factors); symrf enumerates at most {_MAX_PHASES}."
-        )
-    jump = exact(net.geometry(size).map.scale)
-    hulls = [_hull(net.reads({x}, size)) for x in range(2 * phases)]
+    flat = as_graph(net)
+    phases = period_factor(flat)
+    reader = _Reader(flat, size)
+    jump = reader.jump
+    hulls = [_hull(reader.reads(flat.output, {x})) for x in range(2 * phases)]
     sizes = [_size(hull) for hull in hulls[:phases]]
     period = next(
-        p for p in range(1, phases + 1)
-        if phases % p == 0
-        and all(hulls[x + p] == _shifted(hulls[x], p * jump) for x in range(phases))
+        (p for p in range(1, phases + 1)
+         if phases % p == 0
+         and all(hulls[x + p] == _shifted(hulls[x], p * jump) for x in range(phases))),
+        None,
     )
+    if period is None:
+        raise NetworkError(
+            f"the fields do not repeat within {phases} units as the resampling factors "
+            "imply; this is a bug in symrf: please report the network."
+        )
     first = hulls[0]
     left = None if first is None else first[0]
     right = None if first is None else first[1]
-    narrowest = max(sizes)
+    narrowest: int | None = max(sizes)
     offset: Scalar = 0
-    flat = as_graph(net)
     if any(node.layer is None for node in flat.nodes):  # branches: path-wise figures
-        narrowest = _narrowest_path(flat, size, phases, narrowest)
-        offset = _merge_offset(flat, size, phases)
+        narrowest = _narrowest_path(flat, size, phases, max(sizes))
+        offset = _merge_offset(flat, reader, phases)
     return Field(
         rf=max(sizes),
         rf_min=min(sizes),
@@ -92,17 +173,26 @@ def exact_field(net: Layer, size: int | None, result_size: Scalar | None = None)
     )
 
 
-def _narrowest_path(net: Graph, size: int | None, phases: int, default: int) -> int:
-    """The smallest largest-hull over the input-to-output paths (exact, per path)."""
+def _narrowest_path(net: Graph, size: int | None, phases: int, default: int) -> int | None:
+    """The smallest largest-hull over the input-to-output paths (exact, per path).
+
+    None (unknown) when the graph has more paths than :meth:`Graph.paths` enumerates: the
+    narrowest one is then not searched, and no bound is passed off as the value.
+    """
     paths = net.paths(net.output)
+    if paths is None:
+        return None
     if not paths:
         return default
-    return min(
-        max(_size(_hull(path.reads({x}, size))) for x in range(phases)) for path in paths
-    )
+    found = []
+    for path in paths:
+        flat = as_graph(path)
+        reader = _Reader(flat, size)
+        found.append(max(_size(_hull(reader.reads(flat.output, {x}))) for x in range(phases)))
+    return min(found)
 
 
-def _merge_offset(net: Graph, size: int | None, phases: int) -> Scalar:
+def _merge_offset(net: Graph, reader: _Reader, phases: int) -> Scalar:
     """The largest distance between the centres of inputs joined by a merge, over phases."""
     offset: Scalar = 0
     for node in net.nodes:
@@ -111,7 +201,7 @@ def _merge_offset(net: Graph, size: int | None, phases: int) -> Scalar:
         for x in range(phases):
             centres = []
             for source in node.inputs:
-                hull = _hull(net.reads_from(source, {x}, size) if source != "input" else {x})
+                hull = _hull(reader.reads(source, {x}) if source != INPUT else {x})
                 if hull is not None:
                     centres.append(Fraction(hull[0] + hull[1], 2))
             if centres:

@@ -14,6 +14,7 @@ answers exactly, and finds the failing neighbours and the relaxed roots.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ import sympy
 from symrf.answers import Answer, Solution
 from symrf.errors import NetworkError, NoSolutionError, SymrfError, TooLargeError
 from symrf.layers.base import Layer
+from symrf.limits import MAX_ASSIGNMENTS, MAX_TIES, bits
 from symrf.measure import cost_function, exact_measure, vector_measure
 from symrf.numeric import SWEPT, Compiled, bind, evaluate
 from symrf.report import FIGURES, Report, network
@@ -33,8 +35,8 @@ from symrf.symbolic import derive
 from symrf.targets import DEFAULT_RANGE, INPUT, Relation, Target, Unknown
 from symrf.targets import unknowns as unknowns_from
 
-SPACE_LIMIT = 10**9
-"""Most assignments searched at all (about a minute at the vectorised rate)."""
+SPACE_LIMIT = MAX_ASSIGNMENTS
+"""Most assignments searched at all (:data:`symrf.limits.MAX_ASSIGNMENTS`)."""
 
 EXACT_LIMIT = 50_000
 """Most assignments checked one at a time on the exact path (no vectorised closed form)."""
@@ -205,6 +207,9 @@ class Question:
                          cost=cost, progress=progress)
             if not len(found.front):
                 raise NoSolutionError(self._nothing(space, found))
+            tied = len(found.front)
+            if tied > MAX_TIES:  # every assignment ties (a constant cost, ==): list the first
+                found = dataclasses.replace(found, front=found.front[:MAX_TIES])
             solutions = [self.check(space.assignment(flat)) for flat in found.front]
             wrong = [int(flat) for flat, s in zip(found.front, solutions, strict=True)
                      if not self.meets(s)]
@@ -239,11 +244,12 @@ class Question:
             exact=general, exact_value=at_values,
             searched={u.name: (u.lo, u.hi) for u in self.unknowns}, count=space.size,
             feasible=found.feasible, method=method, minimize=self.cost,
-            values={**self.numbers, **self.derived},
+            values={**self.numbers, **self.derived}, tied=tied,
         )
 
     def _measure(self, space: Space) -> tuple[Callable[[Any, dict[str, Any]], Outcome], str]:
-        if self.target.figure in SWEPT:
+        huge = is_number(self.bound) and bits(self.bound) > 1000  # type: ignore[arg-type]
+        if self.target.figure in SWEPT and not huge:  # floats cannot hold a huge bound
             try:
                 compiled = Compiled(self.net, self.input_size, self.names,
                                     (self.target.figure,))
@@ -302,9 +308,9 @@ class Question:
             why = (example.error or "").rstrip(".")
             invalid = (f"; {space.size - found.valid} of {space.size} assignments give no valid "
                        f"network (e.g. {_show(example.values)}: {why})")
-        return (f"nothing in {searched} gives {self.target}: the nearest are "
-                f"{' and '.join(sides)}{invalid}; widen the range (--range) or relax the "
-                "target.")
+        nearest = f": the nearest are {' and '.join(sides)}" if sides else ""
+        return (f"nothing in {searched} gives {self.target}{nearest}{invalid}; widen the "
+                "range (--range) or relax the target.")
 
     def _roots(self) -> tuple[dict[str, tuple[sympy.Expr, ...]], dict[str, tuple]]:
         """Relaxed roots in the general symbols, and at the given values."""

@@ -25,7 +25,16 @@ from typing import TypeAlias
 
 import sympy
 
-from symrf.errors import ExpressionError, ScalarTypeError
+from symrf.errors import ExpressionError, ScalarTypeError, TooLargeError
+from symrf.limits import (
+    MAX_BITS,
+    MAX_EXPONENT,
+    MAX_EXPRESSION_DEPTH,
+    MAX_EXPRESSION_LENGTH,
+    abbreviated,
+    bits,
+    check_bits,
+)
 
 Scalar: TypeAlias = int | Fraction | sympy.Expr
 """A parameter or figure: an exact number or a sympy expression."""
@@ -101,13 +110,16 @@ def scalar(value: object, what: str = "value") -> Scalar:
     if isinstance(value, bool):
         raise ScalarTypeError(f"{what} is a bool ({value}); give an int.")
     if isinstance(value, int):
-        return int(value)
+        return check_bits(int(value), what)  # type: ignore[return-value]
     if isinstance(value, Fraction):
+        check_bits(value, what)
         return value.numerator if value.denominator == 1 else value
     if isinstance(value, sympy.Basic):
         if isinstance(value, sympy.Rational):
-            return _from_rational(value)
-        if not isinstance(value, sympy.Expr) or value.has(sympy.Float):
+            return check_bits(_from_rational(value), what)
+        if not isinstance(value, sympy.Expr) or value.has(
+                sympy.Float, sympy.oo, -sympy.oo, sympy.zoo, sympy.nan, sympy.I) or any(
+                isinstance(atom, sympy.NumberSymbol) for atom in value.atoms()):
             raise ScalarTypeError(
                 f"{what} is {value} which is not an exact expression; use integers, "
                 "rationals and symbols from symrf.symbols()."
@@ -166,7 +178,98 @@ def substituted(value: Scalar, values: Mapping[sympy.Symbol, Scalar], what: str 
     >>> substituted(symbol("k") / 2, {symbol("k"): 6})
     3
     """
-    return exact(expression(value, what).xreplace(values))
+    return replaced(expression(value, what), values, what)
+
+
+def replaced(expr: sympy.Basic, values: Mapping[sympy.Symbol, object], what: str = "value",
+             ) -> Scalar:
+    """``expr`` with ``values`` put in for symbols, within the limits of :mod:`symrf.limits`.
+
+    Every power (and geometric sum) whose base and exponent become numbers is sized before
+    sympy computes it, so ``k**k**k`` with ``k = 10`` is refused at once rather than
+    computed; a division by zero is refused too. Numbers come back as ``int``/``Fraction``.
+
+    Raises:
+        TooLargeError: A number would exceed :data:`~symrf.limits.MAX_BITS`.
+        ExpressionError: The substitution divides by zero.
+
+    >>> k, = symbols("k")
+    >>> replaced(2**k + 1, {k: 3})
+    9
+    >>> replaced(k**k**k, {k: 10}, "kernel")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    symrf.errors.TooLargeError: kernel: 10**10000000000 is larger than symrf handles ...
+    """
+    values = {name: expression(value, f"value of {name}") for name, value in values.items()}
+    if expr.has(sympy.Piecewise):  # pick the cases first: the others may divide by zero
+        expr = expr.replace(lambda node: isinstance(node, sympy.Piecewise),
+                            lambda node: _case(node, values))
+    for node in sympy.postorder_traversal(expr):
+        if isinstance(node, sympy.Pow | GeometricSum) and node.free_symbols:
+            _check_power(node, values, what)
+    result = expr.xreplace(values)  # type: ignore[arg-type]
+    if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise ExpressionError(f"{what}: {expr} divides by zero for the values given; "
+                              "check the values (symbols stand for positive integers).")
+    value = exact(result)  # type: ignore[arg-type]
+    if is_number(value) and bits(value) > MAX_BITS:  # type: ignore[arg-type]
+        raise TooLargeError(f"{what}: {expr} is {abbreviated(value)} for the values given, "  # type: ignore[arg-type]
+                            f"larger than symrf handles (2**{MAX_BITS}).")
+    return value
+
+
+def _case(piecewise: sympy.Piecewise, values: Mapping[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    """The case of ``piecewise`` that ``values`` select, or ``piecewise`` when undecided.
+
+    ``Piecewise((n, Eq(s, 1)), ((s**n - 1)/(s - 1), True))`` at ``s = 1`` is ``n``: the
+    other case is never built (it would divide by zero).
+    """
+    for case, condition in piecewise.args:
+        decided = _decide(condition, values)
+        if decided is True:
+            return case
+        if decided is None:
+            return piecewise
+    return piecewise
+
+
+def _decide(condition: sympy.Basic, values: Mapping[sympy.Symbol, sympy.Expr]) -> bool | None:
+    """Whether ``condition`` holds at ``values`` (None: undecided), short-circuiting ``&``/``|``.
+
+    A conjunct such as ``Eq(s, 1) | (g(s) <= 3)`` is decided by ``Eq(s, 1)`` alone, even where
+    ``g`` divides by ``s - 1``.
+    """
+    if isinstance(condition, sympy.And | sympy.Or):
+        found = [_decide(arg, values) for arg in condition.args]
+        deciding = isinstance(condition, sympy.Or)  # True decides an Or, False an And
+        if deciding in found:
+            return deciding
+        return None if None in found else not deciding
+    if isinstance(condition, sympy.Not):
+        inner = _decide(condition.args[0], values)
+        return None if inner is None else not inner
+    try:
+        decided = condition.xreplace(values)  # type: ignore[arg-type]
+    except TypeError:  # a comparison with nan: the case it guards is not this one
+        return None
+    return True if decided is sympy.true else False if decided is sympy.false else None
+
+
+def _check_power(node: sympy.Basic, values: Mapping[sympy.Symbol, object], what: str) -> None:
+    """Refuse ``base**exponent`` when both become numbers and the result is too large."""
+    base, power = (node.base, node.exp) if isinstance(node, sympy.Pow) else node.args
+    base, power = base.xreplace(values), power.xreplace(values)  # inner powers checked first
+    if not (isinstance(base, sympy.Rational) and isinstance(power, sympy.Integer)):
+        return
+    number = _from_rational(base)
+    if abs(number) in (0, 1):
+        return
+    if abs(int(power)) * bits(number) > MAX_BITS + 64:
+        raise TooLargeError(
+            f"{what}: {abbreviated(number)}**{abbreviated(int(power))} is larger than symrf "
+            f"handles (2**{MAX_BITS}); give smaller values or keep the symbols and derive "
+            "the formula."
+        )
 
 
 def is_number(value: object) -> bool:
@@ -210,9 +313,25 @@ def _worth_evaluating(value: sympy.Expr) -> bool:
     ``Max``/``Min``: sympy 1.14 wrongly takes ``Max(0, 2*k - 4)/6`` for an integer (for a
     positive-integer ``k``) and would pull it out of the floor.
     """
-    if value.has(sympy.Max, sympy.Min):
+    if value.has(sympy.Max, sympy.Min) or huge_power(value):
         return False
     return len(value.free_symbols) <= _EVALUATE_LIMIT
+
+
+def huge_power(value: sympy.Basic) -> bool:
+    """Whether ``value`` holds a power with an exponent past :data:`~symrf.limits.MAX_EXPONENT`.
+
+    sympy's assumption checks look for the real roots of such a polynomial (``s**(10**90)``,
+    from a symbolic block repeated ``10**90`` times) and never return, so formulas holding
+    one are kept as built rather than rewritten.
+
+    >>> huge_power(symbol("s") ** 10**90), huge_power(symbol("s") ** 3)
+    (True, False)
+    """
+    return any(
+        node.exp.is_Integer and abs(node.exp) > MAX_EXPONENT
+        for node in sympy.preorder_traversal(value) if node.is_Pow
+    )
 
 
 def maximum(*values: Scalar) -> Scalar:
@@ -317,11 +436,13 @@ _BINARY = {
 
 def _power(base: Scalar, exponent: Scalar) -> Scalar:
     if is_number(base) and isinstance(exponent, int):
+        if base == 0 and exponent < 0:
+            raise ZeroDivisionError
+        if base != 0 and abs(exponent) * bits(base) > 2 * MAX_BITS:  # type: ignore[arg-type]
+            raise TooLargeError(f"{abbreviated(base)}**{exponent} is larger than symrf "  # type: ignore[arg-type]
+                                f"handles (2**{MAX_BITS})")
         return exact(Fraction(base) ** exponent)
     return exact(sympy.Pow(base, exponent))
-
-_MAX_LENGTH = 1000
-_MAX_EXPONENT = 10_000
 
 
 def parse(text: str, where: str = "expression") -> Scalar:
@@ -345,24 +466,55 @@ def parse(text: str, where: str = "expression") -> Scalar:
     """
     if not isinstance(text, str):
         raise ExpressionError(f"{where}: expected an expression string, got {text!r}.")
-    if len(text) > _MAX_LENGTH:
-        raise ExpressionError(f"{where}: expression longer than {_MAX_LENGTH} characters.")
+    if len(text) > MAX_EXPRESSION_LENGTH:
+        raise ExpressionError(
+            f"{where}: expression of {len(text)} characters, longer than the limit of "
+            f"{MAX_EXPRESSION_LENGTH}; name a part of it with a symbol."
+        )
+    if "\0" in text:
+        raise ExpressionError(f"{where}: the expression contains a NUL character; remove it.")
     try:
         tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
+        reason = "integer literal too long" if "digits" in str(error) else "not a valid expression"
         raise ExpressionError(
-            f"{where}: {text!r} is not a valid expression; use integers, names, "
+            f"{where}: {_quoted(text)} is {reason}; use integers, names, "
             "+ - * / ** // and parentheses."
         ) from None
+    _check_depth(tree.body, text, where)
     return _build(tree.body, text, where)
+
+
+def _quoted(text: str) -> str:
+    """``text`` quoted for a message, shortened when long."""
+    return repr(text) if len(text) <= 60 else repr(text[:40] + "...") + f" ({len(text)} chars)"
+
+
+def _check_depth(tree: ast.AST, text: str, where: str) -> None:
+    """Refuse operator nesting past the limit before the recursive reader sees it."""
+    pending = [(tree, 1)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise ExpressionError(
+                f"{where}: {_quoted(text)} nests operators more than {MAX_EXPRESSION_DEPTH} "
+                "deep; simplify it or name a part of it with a symbol."
+            )
+        pending.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def _build(node: ast.AST, text: str, where: str) -> Scalar:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, int) and not isinstance(node.value, bool):
+            if bits(node.value) > MAX_BITS:
+                raise ExpressionError(
+                    f"{where}: the integer {abbreviated(node.value)} in {_quoted(text)} is "
+                    f"larger than symrf handles (2**{MAX_BITS}); use a symbol for it."
+                )
             return node.value
+        shown = repr(node.value) if len(repr(node.value)) <= 40 else repr(node.value)[:40] + "..."
         raise ExpressionError(
-            f"{where}: {text!r} contains the constant {node.value!r}; only integers are "
+            f"{where}: {_quoted(text)} contains the constant {shown}; only integers are "
             "allowed (symrf is exact: write 1/2, not 0.5)."
         )
     if isinstance(node, ast.Name):
@@ -373,14 +525,29 @@ def _build(node: ast.AST, text: str, where: str) -> Scalar:
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left = _build(node.left, text, where)
         right = _build(node.right, text, where)
-        if isinstance(node.op, ast.Pow) and is_number(right) and abs(right) > _MAX_EXPONENT:
-            raise ExpressionError(f"{where}: exponent {right} in {text!r} is too large.")
+        if isinstance(node.op, ast.Pow) and is_number(right) and abs(right) > MAX_EXPONENT:
+            raise ExpressionError(
+                f"{where}: exponent {abbreviated(right)} in {_quoted(text)} is too large "  # type: ignore[arg-type]
+                f"(limit {MAX_EXPONENT}); use a symbol for it."
+            )
         if isinstance(node.op, ast.Div | ast.FloorDiv) and right == 0:
-            raise ExpressionError(f"{where}: {text!r} divides by zero.")
-        return exact(_BINARY[type(node.op)](left, right))
+            raise ExpressionError(f"{where}: {_quoted(text)} divides by zero.")
+        try:
+            value = exact(_BINARY[type(node.op)](left, right))
+        except ZeroDivisionError:
+            raise ExpressionError(f"{where}: {_quoted(text)} divides by zero.") from None
+        except TooLargeError as error:
+            raise ExpressionError(f"{where}: in {_quoted(text)}, {error}; use a symbol for "
+                                  "it.") from None
+        if is_number(value) and bits(value) > MAX_BITS:  # type: ignore[arg-type]
+            raise ExpressionError(
+                f"{where}: {_quoted(text)} evaluates to {abbreviated(value)}, larger than "  # type: ignore[arg-type]
+                f"symrf handles (2**{MAX_BITS}); use a symbol for it."
+            )
+        return value
     raise ExpressionError(
-        f"{where}: {text!r} uses {_describe(node)}, which is not allowed; use integers, "
-        "names, + - * / ** // and parentheses."
+        f"{where}: {_quoted(text)} uses {_describe(node)}, which is not allowed; use "
+        "integers, names, + - * / ** // and parentheses."
     )
 
 
@@ -393,7 +560,7 @@ def symbol_in(name: str, text: str, where: str) -> sympy.Symbol:
     try:
         return symbol(name)
     except ExpressionError as error:
-        raise ExpressionError(f"{where}: in {text!r}: {error}") from None
+        raise ExpressionError(f"{where}: in {_quoted(text)}: {error}") from None
 
 
 def _describe(node: ast.AST) -> str:

@@ -19,9 +19,9 @@ Ops map to layer classes in one table, :data:`OPS`; structure (``repeat``) is re
 
 from __future__ import annotations
 
-import dataclasses
-import difflib
 import json
+import os
+import stat
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,23 +33,13 @@ import sympy
 from symrf.errors import SpecError, SymrfError
 from symrf.layers.base import Layer, Param
 from symrf.layers.compose import Repeat, Sequential
-from symrf.layers.graph import INPUT, Graph, Merge, Node, Parallel
-from symrf.layers.pointwise import POINTWISE, Crop, Pad
-from symrf.layers.resample import ConvTranspose, PixelShuffle, PixelUnshuffle, Upsample
-from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
-from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
+from symrf.layers.graph import INPUT, Graph, Node, Parallel
+from symrf.layers.window import Padding
+from symrf.limits import MAX_FILE_BYTES
 from symrf.scalars import parse
+from symrf.schema import KINDS, MERGES, OPS, Kind, check
 
-_PLAIN: tuple[type[Layer], ...] = (
-    Conv, MaxPool, AvgPool, Pad, Crop, *POINTWISE, ConvTranspose, Upsample, PixelShuffle,
-    PixelUnshuffle, GlobalPool, Linear, AdaptivePool,
-)
-OPS: dict[str, type[Layer]] = {cls.op: cls for cls in _PLAIN}
-"""Op names of spec files and the layer class each one builds."""
-
-_TOP_KEYS = ("name", "input", "layers", "nodes", "output")
 _MODES = {mode.value: mode for mode in Padding}
-_MERGES = {mode.value: mode for mode in Merge}
 
 
 @dataclass(frozen=True)
@@ -64,8 +54,12 @@ class Spec:
 def load(path: str | Path) -> Spec:
     """Read a spec file (``.toml`` or ``.json``).
 
+    Only regular files are read, and only up to :data:`~symrf.limits.MAX_FILE_BYTES`
+    (checked before reading, so a FIFO, a device or a huge file never blocks or fills memory).
+
     Raises:
-        SpecError: The file is missing, unreadable, malformed, or describes an invalid network.
+        SpecError: The file is missing, unreadable, too large, not UTF-8 text, malformed, or
+            describes an invalid network.
 
     >>> load("no/such/file.toml")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -75,126 +69,136 @@ def load(path: str | Path) -> Spec:
     suffix = Path(source).suffix.lower()
     if suffix not in (".toml", ".json"):
         raise SpecError(
-            f"{source}: unknown spec format {suffix or '(no extension)'!r}; name the file "
-            "*.toml or *.json, or give a built-in model name (symrf zoo)."
+            f"{_shown(source)}: unknown spec format {_shown(suffix) or '(no extension)'!r}; "
+            "name the file *.toml or *.json, or give a built-in model name (symrf zoo)."
         )
+    return loads(read_text(source), suffix[1:], source)
+
+
+def read_text(source: str, limit: int = MAX_FILE_BYTES) -> str:
+    """The UTF-8 text of the regular file ``source``, refusing anything else with one line.
+
+    >>> read_text("/dev/zero")
+    Traceback (most recent call last):
+    symrf.errors.SpecError: /dev/zero: not a regular file (a device); give the path of a spec file.
+    """
+    data = read_bytes(source, limit)
     try:
-        text = Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise SpecError(f"{source}: cannot read the file ({reason}); check the path.") from None
-    return loads(text, suffix[1:], source)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SpecError(f"{_shown(source)}: not UTF-8 text (invalid byte at offset "
+                        f"{error.start}); save the file as UTF-8.") from None
+    if "\0" in text:
+        raise SpecError(f"{_shown(source)}: contains a NUL byte at offset {text.index(chr(0))}; "
+                        "a spec is a text file.")
+    return text
+
+
+def read_bytes(source: str, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of the regular file ``source``, at most ``limit`` of them (else an error)."""
+    try:
+        info = os.stat(source)
+        if not stat.S_ISREG(info.st_mode):
+            raise SpecError(f"{_shown(source)}: not a regular file ({_kind(info.st_mode)}); "
+                            "give the path of a spec file.")
+        if info.st_size > limit:
+            raise SpecError(f"{_shown(source)}: {info.st_size} bytes, more than the limit of "
+                            f"{limit} bytes ({limit // 2**20} MiB) for one file.")
+        with open(source, "rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise SpecError(f"{_shown(source)}: cannot read the file ({reason}); check the "
+                        "path.") from None
+    if len(data) > limit:
+        raise SpecError(f"{_shown(source)}: more than the limit of {limit} bytes for one file.")
+    return data
+
+
+def _kind(mode: int) -> str:
+    kinds = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")]
+    return next((label for test, label in kinds if test(mode)), "not a file")
+
+
+def _shown(text: str) -> str:
+    """A path or name shortened for a message."""
+    return text if len(text) <= 120 else text[:60] + "..." + text[-40:]
 
 
 def loads(text: str, format: str, source: str = "<spec>") -> Spec:
     """Read a spec from a string in ``"toml"`` or ``"json"`` format.
+
+    The document's structure is checked first (:func:`symrf.schema.check`), then its values
+    are read into layers.
 
     >>> loads('{"layers": [{"op": "conv", "kernel": 3, "strid": 2}]}', "json")
     ... # doctest: +ELLIPSIS
     Traceback (most recent call last):
     symrf.errors.SpecError: <spec>: layers[0] (conv_0): unknown key 'strid' ... 'stride'?...
     """
+    if format not in ("toml", "json"):
+        raise SpecError(f"{source}: unknown spec format {format!r}; use 'toml' or 'json'.")
     try:
         data = tomllib.loads(text) if format == "toml" else json.loads(text)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
-        raise SpecError(f"{source}: invalid {format.upper()}: {error}.") from None
-    if not isinstance(data, dict):
-        raise SpecError(f"{source}: the spec must be a table/object with a 'layers' list.")
+    except RecursionError:
+        raise SpecError(f"{source}: invalid {format.upper()}: nested deeper than the parser "
+                        "allows; a spec nests a few levels.") from None
+    except (ValueError, MemoryError) as error:  # decode errors, over-long integer literals
+        message = " ".join(str(error).split())[:200]
+        if "integer string conversion" in message:
+            message = "an integer literal has more than 4300 digits (symrf takes numbers up to "
+            message += "2**8192); use a symbol for it"
+        raise SpecError(f"{source}: invalid {format.upper()}: {message}.") from None
+    check(data, source)
     return _read_spec(data, source)
 
 
 def _read_spec(data: dict[str, Any], source: str) -> Spec:
-    _check_keys(data, _TOP_KEYS, source, "the spec")
     name = data.get("name", Path(source).stem)
-    if not isinstance(name, str):
-        raise SpecError(f"{source}: 'name' must be a string, got {name!r}.")
-    size = _read_input(data.get("input"), source)
+    size = data.get("input", {}).get("size")
+    size = None if size is None else _value(size, source, "input", "size")
     if "nodes" in data:
-        if "layers" in data:
-            raise SpecError(f"{source}: give either 'layers' (a chain) or 'nodes' (a graph).")
         return Spec(name, _read_graph(data, source, name), size)
-    if "output" in data:
-        raise SpecError(f"{source}: 'output' belongs to the graph form; add 'nodes'.")
-    layers = data.get("layers")
-    if not isinstance(layers, list) or not layers:
-        raise SpecError(
-            f"{source}: no layers; an empty network has no receptive field. Add a "
-            "'layers' list with at least one layer."
-        )
-    network = Sequential(*_read_layers(layers, source, "layers"), name=name)
+    network = Sequential(*_read_layers(data["layers"], source, "layers"), name=name)
     return Spec(name, network, size)
 
 
 def _read_graph(data: dict[str, Any], source: str, name: str) -> Graph:
-    entries = data["nodes"]
-    if not isinstance(entries, list) or not entries:
-        raise SpecError(f"{source}: 'nodes' must be a non-empty list of nodes.")
     nodes = []
     previous = INPUT
-    for index, entry in enumerate(entries):
+    for index, entry in enumerate(data["nodes"]):
         path = f"nodes[{index}]"
-        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-            raise SpecError(f"{source}: {path} must be a table with a string 'name'.")
-        where = f"{path} ({entry['name']})"
-        inputs = entry.get("inputs", [previous])
-        if isinstance(inputs, str):
-            inputs = [inputs]
-        if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
-            raise SpecError(f"{source}: {where}, key 'inputs': give a list of node names.")
-        layer_entry = {k: v for k, v in entry.items() if k != "inputs"}
-        if entry.get("op") in _MERGES:
-            _check_keys(layer_entry, ("op", "name"), source, where, entry.get("op"))
-            nodes.append(Node(entry["name"], tuple(inputs), merge=_MERGES[entry["op"]]))
+        inputs = tuple(entry.get("inputs", [previous]))
+        if entry["op"] in MERGES:
+            nodes.append(Node(entry["name"], inputs, merge=MERGES[entry["op"]]))
         else:
-            layer = _read_layer(layer_entry, source, path, index)
-            nodes.append(Node(entry["name"], tuple(inputs), layer))
+            layer_entry = {k: v for k, v in entry.items() if k != "inputs"}
+            nodes.append(Node(entry["name"], inputs, _read_layer(layer_entry, source, path, index)))
         previous = entry["name"]
-    output = data.get("output")
-    if output is not None and not isinstance(output, str):
-        raise SpecError(f"{source}: 'output' must be a node name.")
     try:
-        return Graph(nodes, output, name=name)
+        return Graph(nodes, data.get("output"), name=name, context=data.get("context", ()))
     except SymrfError as error:
         raise SpecError(f"{source}: {error}") from None
 
 
-def _read_input(data: Any, source: str) -> Param | None:
-    if data is None:
-        return None
-    if not isinstance(data, dict):
-        raise SpecError(f"{source}: 'input' must be a table such as {{size = 224}}.")
-    _check_keys(data, ("size",), source, "input")
-    if "size" not in data:
-        return None
-    return _value(data["size"], source, "input", "size")
-
-
-def _read_layers(entries: Any, source: str, path: str) -> list[Layer]:
-    if not isinstance(entries, list) or not entries:
-        raise SpecError(f"{source}: {path} must be a non-empty list of layers.")
+def _read_layers(entries: list[Any], source: str, path: str) -> list[Layer]:
     return [_read_layer(entry, source, f"{path}[{i}]", i) for i, entry in enumerate(entries)]
 
 
-def _read_layer(entry: Any, source: str, path: str, index: int) -> Layer:
-    if not isinstance(entry, dict):
-        raise SpecError(f"{source}: {path} must be a table with an 'op' key, got {entry!r}.")
-    op = entry.get("op")
-    name = entry.get("name")
+def _read_layer(entry: dict[str, Any], source: str, path: str, index: int) -> Layer:
+    op, name = entry["op"], entry.get("name")
     where = f"{path} ({name or f'{op}_{index}'})"
-    if op is None:
-        raise SpecError(f"{source}: {path}: missing key 'op'; say which layer this is, e.g. "
-                        "op = \"conv\".")
-    if name is not None and not isinstance(name, str):
-        raise SpecError(f"{source}: {where}: 'name' must be a string.")
-    reader = _STRUCTURE.get(op) if isinstance(op, str) else None
-    if reader is None and op not in OPS:
-        known = ", ".join(sorted([*OPS, *_STRUCTURE]))
-        hint = _suggest(op, [*OPS, *_STRUCTURE]) if isinstance(op, str) else ""
-        raise SpecError(f"{source}: {where}: unknown op {op!r}{hint}. Ops: {known}.")
     try:
-        if reader is not None:
-            return reader(entry, source, path, where)
-        return _read_plain(OPS[str(op)], entry, source, where)
+        if op in _STRUCTURE:
+            return _STRUCTURE[op](entry, source, path, where)
+        params = {
+            key: _value(value, source, where, key) if KINDS.get(key, Kind.PARAM) is Kind.PARAM
+            else value
+            for key, value in entry.items()
+            if key not in ("op", "name")
+        }
+        return OPS[op](name=name, **params)
     except SpecError:
         raise
     except SymrfError as error:
@@ -202,27 +206,13 @@ def _read_layer(entry: Any, source: str, path: str, index: int) -> Layer:
         raise SpecError(f"{source}: {where}{key}: {error}") from None
 
 
-def _read_plain(cls: type[Layer], entry: dict[str, Any], source: str, where: str) -> Layer:
-    keys = [f.name for f in dataclasses.fields(cls) if f.name != "name"]
-    _check_keys(entry, ("op", "name", *keys), source, where, entry.get("op"))
-    params = {
-        key: _value(value, source, where, key)
-        for key, value in entry.items()
-        if key not in ("op", "name")
-    }
-    return cls(name=entry.get("name"), **params)
-
-
 def _read_repeat(entry: dict[str, Any], source: str, path: str, where: str) -> Layer:
-    _check_keys(entry, ("op", "name", "times", "index", "layers"), source, where, "repeat")
-    if "times" not in entry:
-        raise SpecError(f"{source}: {where}: repeat needs 'times' (an int or expression).")
     times = _value(entry["times"], source, where, "times")
-    block = _read_layers(entry.get("layers"), source, f"{path}.layers")
+    block = _read_layers(entry["layers"], source, f"{path}.layers")
     body = block[0] if len(block) == 1 else Sequential(*block)
     index = entry.get("index")
-    if index is not None and not (isinstance(index, str) and isinstance(
-            _value(index, source, where, "index"), sympy.Symbol)):
+    if index is not None and not isinstance(_value(index, source, where, "index"),
+                                            sympy.Symbol):
         raise SpecError(
             f"{source}: {where}, key 'index': {index!r}; give a symbol name such as \"i\", "
             "which counts the repetitions 0, 1, 2, ..."
@@ -230,24 +220,22 @@ def _read_repeat(entry: dict[str, Any], source: str, path: str, where: str) -> L
     return Repeat(body, times=times, index=index, name=entry.get("name"))
 
 
+def _read_sequential(entry: dict[str, Any], source: str, path: str, where: str) -> Layer:
+    return Sequential(*_read_layers(entry["layers"], source, f"{path}.layers"),
+                      name=entry.get("name"))
+
+
 def _read_parallel(entry: dict[str, Any], source: str, path: str, where: str) -> Layer:
-    _check_keys(entry, ("op", "name", "branches", "merge"), source, where, "parallel")
-    branches = entry.get("branches")
-    if not isinstance(branches, list) or not branches:
-        raise SpecError(
-            f"{source}: {where}, key 'branches': give a list of branches, each a list of "
-            "layers (an identity branch is [{op = \"identity\"}])."
-        )
-    read = [
-        _read_layers(branch, source, f"{path}.branches[{i}]") for i, branch in enumerate(branches)
+    branches = [
+        _read_layers(branch, source, f"{path}.branches[{i}]")
+        for i, branch in enumerate(entry["branches"])
     ]
-    merge = entry.get("merge", "add")
-    if merge not in _MERGES:
-        raise SpecError(f"{source}: {where}, key 'merge': {merge!r}; use 'add' or 'concat'.")
-    return Parallel(*read, merge=_MERGES[merge], name=entry.get("name"))
+    merge = MERGES[entry.get("merge", "add")]
+    return Parallel(*branches, merge=merge, name=entry.get("name"))
 
 
 _STRUCTURE: dict[str, Callable[[dict[str, Any], str, str, str], Layer]] = {
+    "sequential": _read_sequential,
     "repeat": _read_repeat,
     "parallel": _read_parallel,
 }
@@ -256,46 +244,13 @@ _STRUCTURE: dict[str, Callable[[dict[str, Any], str, str, str], Layer]] = {
 
 def _value(value: Any, source: str, where: str, key: str) -> Param:
     """One parameter: int, expression string, padding mode, or a per-axis list of those."""
-    label = f"{source}: {where}, key {key!r}"
-    if isinstance(value, bool | float):
-        kind = "a boolean" if isinstance(value, bool) else "a float"
-        raise SpecError(
-            f"{label}: {value!r} is {kind}; give an integer or an expression string such as "
-            "\"2*k + 1\"."
-        )
+    if isinstance(value, list):
+        return tuple(_value(item, source, where, f"{key}[{i}]") for i, item in enumerate(value))
     if isinstance(value, int):
         return value
-    if key == "mode":  # a menu (the layer checks the choice), not a number
-        if not isinstance(value, str):
-            raise SpecError(f"{label}: give the mode as a string such as \"nearest\".")
-        return value
-    if isinstance(value, str):
-        if key.split("[")[0] == "padding" and value.lower() in _MODES:
-            return _MODES[value.lower()]
-        try:
-            return parse(value, label)
-        except SymrfError as error:
-            raise SpecError(str(error)) from None
-    if isinstance(value, list) and value and not any(isinstance(v, list) for v in value):
-        return tuple(_value(item, source, where, f"{key}[{i}]") for i, item in enumerate(value))
-    raise SpecError(
-        f"{label}: {value!r} is not a parameter; give an integer, an expression string, "
-        "or a list with one per axis."
-    )
-
-
-def _check_keys(
-    data: dict[str, Any], allowed: tuple[str, ...], source: str, where: str, op: Any = None
-) -> None:
-    for key in data:
-        if key not in allowed:
-            what = f" for op {op!r}" if op else ""
-            raise SpecError(
-                f"{source}: {where}: unknown key {key!r}{what}{_suggest(key, allowed)}. "
-                f"Keys: {', '.join(sorted(allowed))}."
-            )
-
-
-def _suggest(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    if key.split("[")[0] == "padding" and value.lower() in _MODES:
+        return _MODES[value.lower()]
+    try:
+        return parse(value, f"{source}: {where}, key {key!r}")
+    except SymrfError as error:
+        raise SpecError(str(error)) from None

@@ -19,7 +19,8 @@ from typing import Any
 
 import sympy
 
-from symrf.errors import SymrfError
+from symrf.errors import SymrfError, TooLargeError
+from symrf.limits import MAX_ASSIGNMENTS, MAX_CANDIDATE, abbreviated
 from symrf.report import FIGURES
 from symrf.scalars import Scalar, parse, scalar
 
@@ -143,8 +144,18 @@ class Unknown:
             raise SymrfError(f"unknown {self.name!r} is not a symbol name; give e.g. 'k'.")
         if not (isinstance(self.lo, int) and isinstance(self.hi, int)) or self.lo > self.hi:
             raise SymrfError(
-                f"range of {self.name} is {self.lo}..{self.hi}; give whole numbers LO..HI "
-                f"with LO <= HI, e.g. {self.name}=1..31."
+                f"range of {self.name} is {abbreviated(self.lo)}..{abbreviated(self.hi)}; give "
+                f"whole numbers LO..HI with LO <= HI, e.g. {self.name}=1..31."
+            )
+        if max(abs(self.lo), abs(self.hi)) > MAX_CANDIDATE:
+            raise TooLargeError(
+                f"range of {self.name} reaches {abbreviated(max(self.hi, -self.lo))}; the search "
+                f"compares values up to 2**53 exactly: give a range within it."
+            )
+        if self.hi - self.lo >= MAX_ASSIGNMENTS and self.domain is not Domain.POWERS_OF_TWO:
+            raise TooLargeError(
+                f"range of {self.name} holds {self.hi - self.lo + 1} values, more than the "
+                f"{MAX_ASSIGNMENTS:.0e} assignments searched at most; narrow it."
             )
 
     def candidates(self) -> Sequence[int]:

@@ -95,7 +95,8 @@ BAD_SPECS = {
     "negdil.toml": ('[[layers]]\nop="conv"\nkernel=3\ndilation=-1\n',
                     "key 'dilation': conv dilation must be >= 1, got -1"),
     "float.toml": ('[[layers]]\nop="conv"\nkernel=3.0\n',
-                   "key 'kernel': 3.0 is a float"),
+                   ("key 'kernel': expected an integer, an expression string, or a list with "
+                    "one per axis, found a float 3.0 (symrf is exact")),
     "call.toml": ('[[layers]]\nop="conv"\nkernel="__import__(\'os\').getcwd()"\n',
                   "uses a function call, which is not allowed"),
     "attr.toml": ('[[layers]]\nop="conv"\nkernel="k.__class__"\n',

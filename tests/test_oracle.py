@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import symrf
+from symrf.scalars import is_number, replaced
 
 import oracle
 from strategies import networks, symbolic_networks
@@ -34,9 +35,9 @@ def got(source: object, names=FIGURES, values: dict | None = None) -> dict:
 def number(value: object, values: dict) -> int | Fraction:
     """A figure as an exact Python number, substituting ``values`` into a formula once."""
     if isinstance(value, sympy.Basic):
-        value = value.xreplace(values)
-        assert value.is_Rational, f"not a number after substitution: {value}"
-        return Fraction(int(value.p), int(value.q))
+        value = replaced(value, values)
+        assert is_number(value), f"not a number after substitution: {value}"
+        return value
     assert isinstance(value, int | Fraction) and not isinstance(value, bool), repr(value)
     return value
 

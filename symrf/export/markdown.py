@@ -13,7 +13,7 @@ from typing import Any
 import sympy
 
 from symrf.coverage import Coverage
-from symrf.export.values import answer_cells, answer_columns, columns, notes, roots, text
+from symrf.export.values import answer_cells, answer_columns, columns, notes, roots, text, tie_note
 from symrf.report import Report
 from symrf.solve import Answer
 
@@ -71,6 +71,8 @@ def _(answer: Answer) -> str:
     searched = ", ".join(f"`{unknown}`" for unknown in answer.unknowns)
     title = (f"**solve** `{answer.target}` for {searched}: {answer.count} assignments "
              f"searched, {answer.feasible} meet the target")
+    if answer.tied > len(answer.solutions):
+        title += f" ({tie_note(answer)})"
     lines = [
         title,
         "",

@@ -27,6 +27,7 @@ from symrf.export.values import (
     notes,
     roots,
     text,
+    tie_note,
 )
 from symrf.report import Report, Row
 from symrf.solve import Answer
@@ -91,6 +92,8 @@ def _(answer: Answer) -> str:
         lines.append("given: " + ", ".join(f"{k} = {v}" for k, v in answer.values.items()))
     if answer.minimize is not None:
         lines.append(f"cheapest under cost = {answer.minimize}")
+    if answer.tied > len(answer.solutions):
+        lines.append(tie_note(answer))
     body = [answer_cells(solution, names, shown) for solution in answer.solutions]
     lines += grid([*names, *shown], body)
     if answer.neighbours:

@@ -7,10 +7,15 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
+import sympy
+
+from symrf.limits import printable
 from symrf.report import FIGURES, Report
 from symrf.solve import Answer, Solution
+from symrf.symbolic import formula_text
 
 COLUMNS = ("rf", "jump", "left", "right", "center", "padding")
 """Figures shown per layer in tables (``size`` is added when the input size is known)."""
@@ -24,6 +29,10 @@ def text(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, tuple):
         return " x ".join(text(item) for item in value)
+    if isinstance(value, int | Fraction):
+        printable(value)
+    if isinstance(value, sympy.Basic):
+        return formula_text(value)  # rows share subformulas: each is printed once
     return str(value)
 
 
@@ -54,6 +63,13 @@ def notes(report: Report) -> list[str]:
         found.append("some figures are proven bounds, not exact values")
     if not all(field.aligned for field in report.axes):
         found.append("merged branches are not aligned (their centres differ: see offset)")
+    if report.context:
+        shown = ", ".join(report.context[:5]) + (", ..." if len(report.context) > 5 else "")
+        found.append(f"the local field: global context of {len(report.context)} layers is left "
+                     f"out ({shown}); import with global_context='include' to count it")
+    if any(field.rf_min_path is None for field in report.axes):
+        found.append("rf_min_path is unknown (-): the branches form more paths than symrf "
+                     "enumerates")
     if any(field.rf_min == 0 and field.exact for row in report.layers for field in row.axes):
         found.append(
             "some units read no input at all (a transposed convolution with kernel < stride): "
@@ -94,6 +110,11 @@ def roots(answer: Answer) -> list[tuple[str, Any, Any]]:
     return found
 
 
+def tie_note(answer: Answer) -> str:
+    """``1000 of 100000 tied answers listed`` when the solver listed only the first ones."""
+    return f"{len(answer.solutions)} of {answer.tied} tied answers listed"
+
+
 def approximately(value: Any) -> str:
     """`` ≈ 15.867`` for a number that is not a whole one, else nothing.
 
@@ -109,4 +130,4 @@ def approximately(value: Any) -> str:
 
 
 __all__ = ["COLUMNS", "FIGURES", "answer_cells", "answer_columns", "approximately", "columns",
-           "notes", "roots", "text"]
+           "notes", "roots", "text", "tie_note"]

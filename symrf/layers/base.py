@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import inspect
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, NamedTuple
@@ -22,7 +23,7 @@ import sympy
 
 from symrf.algebra import IntervalMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, located
-from symrf.scalars import Scalar, exact, is_number, scalar
+from symrf.scalars import Scalar, is_number, replaced, scalar
 
 
 class Geometry(NamedTuple):
@@ -37,8 +38,36 @@ Units = set[int]
 Values = Mapping[sympy.Symbol, Scalar]
 
 
+class _Checked(type):
+    """Layer classes whose wrong calls (``Conv()``, ``Conv(3)``) raise a symrf error.
+
+    Python's own ``TypeError`` for a missing or unexpected argument becomes an
+    :class:`~symrf.errors.InvalidLayerError` naming the layer and the argument, as a spec
+    file's mistakes do. Calls that bind are untouched (and cost nothing extra).
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except TypeError as error:
+            signature = inspect.signature(cls.__init__)  # type: ignore[misc]
+            try:
+                signature.bind(None, *args, **kwargs)
+            except TypeError as wrong:
+                required = [
+                    name for name, p in signature.parameters.items()
+                    if p.default is p.empty and p.kind is p.KEYWORD_ONLY
+                ]
+                example = ", ".join(f"{name}=3" for name in required) or "..."
+                raise InvalidLayerError(
+                    f"{cls.__name__}: {wrong}; call it with keywords, e.g. "
+                    f"{cls.__name__}({example})."
+                ) from None
+            raise error
+
+
 @dataclass(frozen=True, kw_only=True)
-class Layer:
+class Layer(metaclass=_Checked):
     """Base of all layers: a name label, per-axis parameters, and a one-axis geometry."""
 
     op: ClassVar[str] = "layer"
@@ -102,7 +131,7 @@ class Layer:
     def substitute(self, values: Values) -> Layer:
         """Replace symbols by values in every parameter; the result is validated again."""
         changed = {
-            key: _substitute(value, values)
+            key: _substitute(value, values, f"{self.op} {key}")
             for key, value in self.params().items()
             if _has_symbols(value)
         }
@@ -150,11 +179,11 @@ def _has_symbols(value: Param) -> bool:
     return any(isinstance(item, sympy.Basic) for item in items)
 
 
-def _substitute(value: Param, values: Values) -> Param:
+def _substitute(value: Param, values: Values, what: str) -> Param:
     if isinstance(value, tuple):
-        return tuple(_substitute(item, values) for item in value)
+        return tuple(_substitute(item, values, what) for item in value)
     if isinstance(value, sympy.Basic):
-        return exact(value.xreplace(values))  # type: ignore[arg-type]
+        return replaced(value, values, what)
     return value
 
 
@@ -167,6 +196,8 @@ def param(value: object, what: str) -> Param:
     if isinstance(value, list | tuple):
         if not value:
             raise InvalidLayerError(f"{what} is an empty list; give one value per axis.")
+        if len(value) == 1:  # one axis: the same as the plain value
+            return scalar(value[0], what)
         return tuple(scalar(item, f"{what}[{i}]") for i, item in enumerate(value))
     return scalar(value, what)
 

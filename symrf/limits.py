@@ -1,0 +1,140 @@
+"""The limits that keep symrf's work bounded on untrusted input, in one place, each with its reason.
+
+Spec files, model files, expression strings and command-line flags are untrusted: a few bytes
+can ask for a number with a billion digits, a loop of ``10**100`` iterations or a structure
+nested past Python's recursion limit. Each limit below stops one such request early with a
+:class:`~symrf.errors.TooLargeError` (or a :class:`~symrf.errors.SpecError` for files) whose
+message says what was too large and what to do instead. No legitimate network comes near
+them; docs/reference/errors.md lists them for users.
+
+>>> abbreviated(12345)
+'12345'
+>>> abbreviated(10**5000 + 7)
+'1000000000...0000000007 (a 5001-digit number)'
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from symrf.errors import TooLargeError
+
+MAX_FILE_BYTES = 16 * 2**20
+"""Largest spec or model file read (16 MiB): the largest real spec is a few hundred KB, and
+a file is read whole into memory. Checked on the file's size before reading."""
+
+MAX_NESTING = 64
+"""Deepest nesting of ``repeat``/``parallel`` blocks (and of graphs within them). Real
+networks nest a few levels; the engine and Python's parsers recurse, so deeper documents are
+refused before anything is built."""
+
+MAX_BITS = 8192
+"""Largest exact number (in bits, about 2,466 decimal digits) taken as a parameter, a value
+for ``--set``, a repeat count with a stride, or produced by substituting one into a formula.
+Python refuses to print integers over 4,300 digits, and powers of larger numbers take
+unbounded time: 8,192 bits leaves room for a 1,024-level TCN (rf about 2**1025)."""
+
+MAX_EXPRESSION_LENGTH = 1000
+"""Longest expression string, in characters."""
+
+MAX_EXPRESSION_DEPTH = 100
+"""Deepest nesting of operators in one expression string (Python's parser and symrf's reader
+recurse on it)."""
+
+MAX_EXPONENT = 10_000
+"""Largest numeric exponent written in an expression string (``s**10000``)."""
+
+MAX_UNROLL = 100_000
+"""Most repetitions unrolled one by one (blocks whose geometry depends on the input length or
+on the repeat index); closed forms need no unrolling."""
+
+MAX_PHASES = 1 << 14
+"""Most phases the exact engine enumerates for a position-dependent field (the product of
+the upsampling factors)."""
+
+MAX_READS = 10_000_000
+"""Most units the exact engine may visit while enumerating phases (phases times the units
+each phase reads, summed over layers): a few seconds of work."""
+
+MAX_ASSIGNMENTS = 10**8
+"""Most assignments the solver searches (a few seconds at the vectorised rate; a range wider
+than this is refused before any candidate is built)."""
+
+MAX_CANDIDATE = 2**53
+"""Largest value searched for an unknown: the vectorised search compares in float64, exact
+for integers up to 2**53."""
+
+MAX_TIES = 1000
+"""Most tied answers (equally cheap, or equal under an ``==`` target) re-checked exactly and
+listed; the answer says how many there were in all."""
+
+MAX_COVERAGE = 1_000_000
+"""Longest input (in pixels) whose per-pixel coverage is computed, and most holes listed."""
+
+
+def abbreviated(number: int | Fraction) -> str:
+    """``number`` as text, shortened to its first and last digits when it is very long.
+
+    Python cannot print an integer of more than 4,300 digits, so every message that shows a
+    user's number goes through here.
+
+    >>> abbreviated(Fraction(1, 3))
+    '1/3'
+    """
+    if isinstance(number, Fraction):
+        return f"{abbreviated(number.numerator)}/{abbreviated(number.denominator)}"
+    magnitude = abs(number)
+    if magnitude.bit_length() <= 100:
+        return str(number)
+    digits = int(magnitude.bit_length() * math.log10(2))  # within one of the true count
+    if magnitude >= 10**digits:
+        digits += 1
+    head = magnitude // 10 ** (digits - 10)
+    tail = magnitude % 10**10
+    sign = "-" if number < 0 else ""
+    return f"{sign}{head}...{tail:010d} (a {digits}-digit number)"
+
+
+def bits(number: int | Fraction) -> int:
+    """Size of an exact number in bits (the larger of numerator and denominator).
+
+    >>> bits(255), bits(Fraction(1, 1024))
+    (8, 11)
+    """
+    if isinstance(number, Fraction):
+        return max(number.numerator.bit_length(), number.denominator.bit_length())
+    return abs(number).bit_length()
+
+
+def check_bits(number: int | Fraction, what: str) -> int | Fraction:
+    """Return ``number``, or raise :class:`TooLargeError` when it exceeds :data:`MAX_BITS`.
+
+    >>> check_bits(2**9000, "kernel")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    symrf.errors.TooLargeError: kernel is 1..., more than symrf handles (2**8192); ...
+    """
+    if bits(number) > MAX_BITS:
+        raise TooLargeError(
+            f"{what} is {abbreviated(number)}, more than symrf handles (2**{MAX_BITS}); "
+            "use a symbol for it and derive the formula instead."
+        )
+    return number
+
+
+PRINTABLE_BITS = 14_000
+"""Python prints integers of at most 4,300 digits (about 14,284 bits)."""
+
+
+def printable(number: int | Fraction) -> int | Fraction:
+    """Return ``number``, or raise :class:`TooLargeError` when Python could not print it.
+
+    >>> printable(2**100) == 2**100
+    True
+    """
+    if bits(number) > PRINTABLE_BITS:
+        raise TooLargeError(
+            f"a result is {abbreviated(number)}, too long to print; use symrf.derive() for its "
+            "formula."
+        )
+    return number
