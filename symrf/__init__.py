@@ -22,7 +22,10 @@ from symrf.errors import (
     SymrfError,
     TooLargeError,
 )
+from symrf.importers import from_onnx
+from symrf.importers.torch import from_torch
 from symrf.layers.compose import Repeat, Sequential
+from symrf.layers.context import Context
 from symrf.layers.graph import Graph, Merge, Node, Parallel
 from symrf.layers.pointwise import (
     GELU,
@@ -56,6 +59,7 @@ __all__ = [
     "AvgPool",
     "BatchNorm",
     "ChannelShuffle",
+    "Context",
     "Conv",
     "ConvTranspose",
     "Crop",
@@ -99,6 +103,8 @@ __all__ = [
     "Upsample",
     "derive",
     "evaluate",
+    "from_onnx",
+    "from_torch",
     "load",
     "loads",
     "parse",

@@ -14,14 +14,16 @@ IntervalMap(scale=1/2, lo=-1/2, width=1/2, exact=False)
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from symrf.algebra import IDENTITY, IntervalMap, SizeMap
-from symrf.errors import InvalidLayerError
-from symrf.layers.base import Geometry, Layer, Param, Units, provably, validate
+from symrf.errors import InvalidLayerError, NetworkError
+from symrf.layers.base import Geometry, Layer, Param, Units, need_size, provably, validate
 from symrf.scalars import Scalar, divide, is_number
 
 
@@ -87,75 +89,158 @@ class Mode(enum.Enum):
 
     NEAREST = "nearest"
     LINEAR = "linear"
+    CUBIC = "cubic"
+
+
+_REACH = {Mode.LINEAR: 0, Mode.CUBIC: 1}
+"""Taps beyond the two around the source position: none for linear, one each side for cubic."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Upsample(Layer):
-    """Upsampling by an integer ``factor``: ``nearest``, or ``linear`` with align_corners=False.
+    """Upsampling by an integer ``factor``: ``nearest``, ``linear`` or ``cubic`` (PyTorch).
 
-    Nearest: unit ``x`` reads ``floor(x/f)``. Linear: the two taps around
-    ``(x + 1/2)/f - 1/2`` that have a non-zero weight (one tap where it falls on a pixel).
-    The signal is unbounded (no clamping at the border), as everywhere in symrf.
+    Nearest: unit ``x`` reads ``floor(x/f)`` (``nearest-exact`` reads the same for integer
+    factors). Linear and cubic interpolate around the source position ``(x + 1/2)/f - 1/2``
+    (``x*(m - 1)/(f*m - 1)`` with ``align_corners``, which depends on the input length
+    ``m``): linear reads the two taps around it, cubic the four, each only where its weight is
+    non-zero (one tap where the position falls on a pixel). The signal is unbounded (no
+    clamping at the border), as everywhere in symrf.
+
+    With ``align_corners`` the jump is ``(m - 1)/(f*m - 1)``, not ``1/f``, and the pattern
+    repeats only every ``(f*m - 1)/gcd(m - 1, f - 1)`` units: ``length`` holds ``m`` (an
+    importer fills it in), so that the period is known before any length is given.
 
     >>> sorted(Upsample(factor=2, mode="linear").reads({0, 1, 2}, None))
     [-1, 0, 1]
+    >>> sorted(Upsample(factor=2, mode="cubic").reads({0}, None))
+    [-2, -1, 0, 1]
+    >>> sorted(Upsample(factor=2, mode="linear", align_corners=True, length=4).reads({1}, 4))
+    [0, 1]
     """
 
     op = "upsample"
     factor: Param = 2
     mode: Mode | str = Mode.NEAREST
+    align_corners: bool = False
+    length: Param = None
+    """The input length, needed (only) with ``align_corners``."""
 
     def __post_init__(self) -> None:
         validate(self, ("factor",), 1)
         if not isinstance(self.mode, Mode):
             try:
-                object.__setattr__(self, "mode", Mode(str(self.mode).lower()))
+                object.__setattr__(self, "mode", Mode(_MODE_NAMES.get(
+                    str(self.mode).lower(), str(self.mode).lower())))
             except ValueError:
                 raise InvalidLayerError(
-                    f"upsample mode is {self.mode!r}; use 'nearest' or 'linear'."
+                    f"upsample mode is {self.mode!r}; use 'nearest', 'linear' or 'cubic'."
                 ).with_key("mode") from None
+        if not isinstance(self.align_corners, bool):
+            raise InvalidLayerError(
+                f"upsample align_corners is {self.align_corners!r}; use True or False."
+            ).with_key("align_corners")
+        if self.align_corners and self.mode is Mode.NEAREST:
+            raise InvalidLayerError(
+                "upsample align_corners applies to 'linear' and 'cubic' modes only (as in "
+                "PyTorch); leave it out for 'nearest'."
+            ).with_key("align_corners")
+        if self.length is not None:
+            validate(self, ("length",), 2)
+
+    def __repr__(self) -> str:
+        extra = f", align_corners=True, length={self.length!r}" if self.align_corners else ""
+        return f"Upsample(factor={self.factor!r}, mode={self.mode!r}{extra})"
 
     def params(self) -> dict[str, object]:
-        """The factor (the mode is a menu, not a number)."""
-        return {"factor": self.factor}
+        """The factor, and the length with ``align_corners`` (the mode is a menu)."""
+        found: dict[str, object] = {"factor": self.factor}
+        if self.length is not None:
+            found["length"] = self.length
+        return found
 
     def axis(self, index: int) -> Upsample:
         """The layer along axis ``index``."""
-        factor = self.factor[index] if isinstance(self.factor, tuple) else self.factor
-        return Upsample(factor=factor, mode=self.mode, name=self.name)
+        picked: dict[str, Any] = {
+            key: value[index] if isinstance(value, tuple) else value
+            for key, value in self.params().items()
+        }
+        return dataclasses.replace(self, **picked)
+
+    @property
+    def size_dependent(self) -> bool:
+        """With ``align_corners`` the source grid depends on the input length."""
+        return self.align_corners
 
     def geometry(self, size: Scalar | None) -> Geometry:
-        """A containing map of slope ``1/f``; the length is multiplied by ``f``."""
+        """A containing map of slope ``1/f``; the length is multiplied by ``f``.
+
+        >>> Upsample(factor=2, mode="cubic").geometry(None).map
+        IntervalMap(scale=1/2, lo=-2, width=7/2, exact=False)
+        """
         f = self.factor
         sizes = SizeMap(divide(1, f), 0, 0)
-        if f == 1:  # both modes read exactly their own position
+        if f == 1:  # every mode reads exactly its own position
             return Geometry(IDENTITY, sizes)
         if self.mode is Mode.NEAREST:
             spread = divide(f - 1, f)
-            return Geometry(IntervalMap(divide(1, f), -spread, spread, exact=f == 1), sizes)
+            return Geometry(IntervalMap(divide(1, f), -spread, spread, exact=False), sizes)
+        extra = _REACH[self.mode]  # type: ignore[index]
+        if self.align_corners:
+            scale = self._corner_scale(size)
+            reach = 1 - divide(1, _denominator(scale))
+            return Geometry(
+                IntervalMap(scale, -reach - extra, 2 * (reach + extra), exact=False), sizes
+            )
         centre = divide(1 - f, 2 * f)
-        reach = divide(2 * f - 1, 2 * f)
+        reach = divide(2 * f - 1, 2 * f) + extra
         return Geometry(
-            IntervalMap(divide(1, f), centre - reach, 2 * reach, exact=f == 1), sizes
+            IntervalMap(divide(1, f), centre - reach, 2 * reach, exact=False), sizes
         )
 
     def reads(self, units: Units, size: int | None) -> Units:
-        """``floor(x/f)``, or the linear taps with non-zero weight."""
+        """``floor(x/f)``, or the interpolation taps with non-zero weight."""
         f = self.factor
         if self.mode is Mode.NEAREST:
             return {x // f for x in units}
+        extra = _REACH[self.mode]  # type: ignore[index]
+        scale = self._corner_scale(size) if self.align_corners else None
         found = set()
         for x in units:
-            source = Fraction(2 * x + 1 - f, 2 * f)
+            source = Fraction(x) * scale if scale is not None else Fraction(2 * x + 1 - f, 2 * f)
             low = math.floor(source)
-            found.add(low)
-            if source != low:
-                found.add(low + 1)
+            if source == low:  # on a pixel: every other tap has weight 0
+                found.add(low)
+            else:
+                found.update(range(low - extra, low + 2 + extra))
         return found
 
     def period_factor(self) -> int:
-        """The factor."""
+        """The factor, or with ``align_corners`` the denominator of the jump."""
+        if self.align_corners:
+            return _denominator(self._corner_scale(None)) if is_number(self.length) else 1
         return _factor_of(self.factor)
+
+    def _corner_scale(self, size: Scalar | None) -> Scalar:
+        """The jump ``(m - 1)/(f*m - 1)`` of ``align_corners``, from ``size`` or ``length``."""
+        m = size if size is not None else self.length
+        if m is None:
+            need_size(self, None)
+        if size is not None and self.length is not None and size != self.length:
+            raise NetworkError(
+                f"upsample with align_corners was built for input length {self.length} but "
+                f"receives {size}; rebuild it with length={size}."
+            )
+        return divide(m - 1, self.factor * m - 1)
+
+
+_MODE_NAMES = {"bilinear": "linear", "trilinear": "linear", "bicubic": "cubic",
+               "nearest-exact": "nearest"}
+"""PyTorch's spellings of the modes."""
+
+
+def _denominator(value: Scalar) -> int:
+    return Fraction(value).denominator if is_number(value) else 1  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,0 +1,407 @@
+"""ONNX ops that move positions: convolutions, pools, pads, resizes, depth/space shuffles.
+
+Each handler reads the node's attributes in ONNX order (spatial dimensions 2, 3, ... of
+its input) and writes symrf's per-axis parameters in axis order, following which dimension
+holds which spatial axis (a ``Transpose`` may have swapped them). Asymmetric pads become
+``padding`` (begin) and ``padding_right`` (end); ``auto_pad`` SAME_UPPER is TensorFlow's
+SAME, SAME_LOWER puts the extra pixel first.
+
+>>> pads_from_auto("SAME_LOWER", size=5, kernel=4, stride=1, dilation=1)
+(2, 1)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from symrf.errors import NetworkError
+from symrf.importers.onnx_dims import Atom, Map, Size
+from symrf.layers.base import Layer
+from symrf.layers.compose import Sequential
+from symrf.layers.pointwise import Crop, Identity, Pad
+from symrf.layers.resample import ConvTranspose, Mode, PixelShuffle, PixelUnshuffle, Upsample
+from symrf.layers.whole import AdaptivePool, GlobalPool
+from symrf.layers.window import AvgPool, Conv, MaxPool, Padding, Window
+
+Walk = Any  # symrf.importers.onnx_walk.Walk (kept loose to avoid an import cycle)
+
+
+def has_field(cls: type, name: str) -> bool:
+    """Whether the layer class has the dataclass field ``name`` (engine features vary)."""
+    return any(field.name == name for field in dataclasses.fields(cls))
+
+
+def placement(walk: Walk, node: Any, source: Map) -> list[int | None]:
+    """For each spatial axis, which of the op's spatial dimensions (0 = ONNX dim 2) holds it.
+
+    None marks an axis already reduced to one unit (global pooling).
+    """
+    where: list[int | None] = [None] * walk.axes
+    for j in range(source.rank):
+        held = source.axes_in(j)
+        if not held:
+            continue
+        axis = min(held)
+        if j < 2 or len(held) > 1 or source.spatial_dim(axis) != j:
+            raise walk.error(
+                node, f"its input dimension {j} holds spatial axes {sorted(held)} mixed with "
+                f"other factors; symrf follows positions through dimensions 2.. of a "
+                f"{node.op_type} only (reshape the positions back before it)")
+        where[axis] = j - 2
+    return where
+
+
+def per_axis(values: Sequence[Any], where: Sequence[int | None], default: Any) -> tuple:
+    """Per-axis parameters from the op's per-dimension list."""
+    return tuple(default if k is None else values[k] for k in where)
+
+
+def pads_from_auto(mode: str, *, size: Size, kernel: int, stride: int,
+                   dilation: int) -> tuple[Any, Any]:
+    """Begin and end padding of ``auto_pad`` SAME_UPPER/SAME_LOWER (``Padding.SAME`` if unknown).
+
+    Raises:
+        NetworkError: SAME_LOWER with a stride and an unknown length.
+    """
+    span = dilation * (kernel - 1)
+    if stride == 1:
+        total: int | None = span
+    elif isinstance(size, int):
+        total = max((-(-size // stride) - 1) * stride + span + 1 - size, 0)
+    else:
+        total = None
+    if total is None:
+        if mode == "SAME_UPPER":
+            return Padding.SAME, Padding.SAME
+        raise NetworkError("auto_pad SAME_LOWER with a stride depends on the input length; "
+                           "give the input size (input_size=...)")
+    first = total // 2 if mode == "SAME_UPPER" else total - total // 2
+    return first, total - first
+
+
+def _window_pads(walk: Walk, node: Any, source: Map, attributes: dict, kernel: Sequence[int],
+                 strides: Sequence[int], dilations: Sequence[int]) -> tuple[list, list]:
+    count = len(kernel)
+    mode = attributes.get("auto_pad", "NOTSET")
+    if mode in ("SAME_UPPER", "SAME_LOWER"):
+        pairs = []
+        for k in range(count):
+            try:
+                pairs.append(pads_from_auto(mode, size=source.size(k + 2), kernel=kernel[k],
+                                            stride=strides[k], dilation=dilations[k]))
+            except NetworkError as error:
+                raise walk.error(node, str(error)) from None
+        return [p[0] for p in pairs], [p[1] for p in pairs]
+    if mode == "VALID":
+        return [0] * count, [0] * count
+    pads = list(attributes.get("pads", [0] * 2 * count))
+    return pads[:count], pads[count:]
+
+
+def _padding_right(walk: Walk, node: Any, cls: type, begin: tuple, end: tuple) -> dict:
+    if begin == end:
+        return {}
+    if not has_field(cls, "padding_right"):
+        raise walk.error(node, f"pads begin {list(begin)} and end {list(end)} differ; this "
+                         "symrf build has no Window.padding_right for asymmetric pads")
+    return {"padding_right": end}
+
+
+def window(cls: type[Window]) -> Any:
+    """A handler for Conv (``cls`` = Conv) or a pool (MaxPool, AvgPool for Average/LpPool)."""
+
+    def handle(walk: Walk, node: Any, name: str) -> None:
+        source = walk.feature(node)
+        attributes = walk.attributes(node)
+        kernel = attributes.get("kernel_shape")
+        if kernel is None:
+            weight = walk.shape(node.input[1]) if len(node.input) > 1 else None
+            if weight is None or any(not isinstance(k, int) for k in weight[2:]):
+                raise walk.error(node, "has no kernel_shape and its weight shape is unknown")
+            kernel = weight[2:]
+        count = len(kernel)
+        strides = attributes.get("strides", [1] * count)
+        dilations = attributes.get("dilations", [1] * count)
+        begin, end = _window_pads(walk, node, source, attributes, kernel, strides, dilations)
+        where = placement(walk, node, source)
+        params: dict[str, Any] = {
+            "kernel": per_axis(kernel, where, 1), "stride": per_axis(strides, where, 1),
+            "dilation": per_axis(dilations, where, 1), "padding": per_axis(begin, where, 0),
+        }
+        params.update(_padding_right(walk, node, cls, params["padding"],
+                                     per_axis(end, where, 0)))
+        if attributes.get("ceil_mode", 0):
+            if not has_field(cls, "ceil_mode"):
+                raise walk.error(node, "uses ceil_mode=1; this symrf build has no "
+                                 "Window.ceil_mode")
+            params["ceil_mode"] = True
+        dims = source.dims
+        if cls is Conv:
+            channels = walk.shape(node.output[0])
+            dims = (dims[0], (Atom(None, channels[1] if channels else None),), *dims[2:])
+        walk.emit(node, name, source, cls(**params), dims)
+
+    return handle
+
+
+def conv_transpose(walk: Walk, node: Any, name: str) -> None:
+    """ConvTranspose: begin pads are symrf's padding, the end pads its output_padding."""
+    source = walk.feature(node)
+    attributes = walk.attributes(node)
+    weight = walk.shape(node.input[1])
+    kernel = attributes.get("kernel_shape") or (weight[2:] if weight else None)
+    if kernel is None:
+        raise walk.error(node, "has no kernel_shape and its weight shape is unknown")
+    count = len(kernel)
+    strides = attributes.get("strides", [1] * count)
+    dilations = attributes.get("dilations", [1] * count)
+    extra = attributes.get("output_padding", [0] * count)
+    pads = list(attributes.get("pads", [0] * 2 * count))
+    mode = attributes.get("auto_pad", "NOTSET")
+    shape = attributes.get("output_shape")
+    if mode in ("SAME_UPPER", "SAME_LOWER") or shape:
+        pads = []
+        for k in range(count):  # total padding from the output length (ONNX's formula)
+            size = source.size(k + 2)
+            target = shape[-count + k] if shape else (size * strides[k]
+                                                      if size is not None else None)
+            if not isinstance(target, int) and not shape:
+                total = extra[k] + dilations[k] * (kernel[k] - 1) + 1 - strides[k]
+            elif isinstance(size, int) and isinstance(target, int):
+                total = (strides[k] * (size - 1) + extra[k] + dilations[k] * (kernel[k] - 1)
+                         + 1 - target)
+            else:
+                raise walk.error(node, "output_shape needs the input size (input_size=...)")
+            first = total // 2 if mode == "SAME_UPPER" else total - total // 2
+            pads.append((first, total - first))
+        pads = [p[0] for p in pads] + [p[1] for p in pads]
+    where = placement(walk, node, source)
+    begin, end = pads[:count], pads[count:]
+    output_padding = [extra[k] + begin[k] - end[k] for k in range(count)]
+    if any(p < 0 for p in output_padding):
+        raise walk.error(node, f"pads end {end} exceed pads begin {begin} plus output_padding "
+                         f"{list(extra)}; symrf's ConvTranspose crops the end by at most the "
+                         "begin padding")
+    layer = ConvTranspose(
+        kernel=per_axis(kernel, where, 1), stride=per_axis(strides, where, 1),
+        dilation=per_axis(dilations, where, 1), padding=per_axis(begin, where, 0),
+        output_padding=per_axis(output_padding, where, 0),
+    )
+    channels = walk.shape(node.output[0])
+    dims = (source.dims[0], (Atom(None, channels[1] if channels else None),),
+            *source.dims[2:])
+    walk.emit(node, name, source, layer, dims)
+
+
+def reduce_positions(walk: Walk, node: Any, name: str, source: Map, reduced: set[int],
+                     keep: bool) -> None:
+    """A reduction over dimensions ``reduced``: whole-input along the axes they hold."""
+    held = set().union(*(source.axes_in(j) for j in reduced))
+    dims = tuple(() if j in reduced else atoms for j, atoms in enumerate(source.dims)
+                 if keep or j not in reduced)
+    layer: Layer = Identity()
+    if held and held == source.axes():
+        layer = GlobalPool()
+    elif held:
+        places = [source.spatial_dim(a) for a in range(walk.axes)]
+        sizes = [1 if a in held or j is None else source.size(j) for a, j in enumerate(places)]
+        if any(not isinstance(s, int) for s in sizes):
+            raise walk.error(node, f"reduces spatial axes {sorted(held)} only, with the "
+                             "others of unknown length; give the input size (input_size=...)")
+        layer = AdaptivePool(output=tuple(sizes))
+    walk.emit(node, name, source, layer, dims)
+
+
+def global_pool(walk: Walk, node: Any, name: str) -> None:
+    """GlobalAveragePool / GlobalMaxPool / GlobalLpPool: every position of dims 2.."""
+    source = walk.feature(node)
+    reduce_positions(walk, node, name, source, set(range(2, source.rank)), keep=True)
+
+
+def pad(walk: Walk, node: Any, name: str) -> None:
+    """Pad: a shift (Pad) or a crop (negative pads) on the spatial dimensions it touches.
+
+    Reflect, edge and wrap modes read real pixels at the borders; the unbounded-index
+    figures are the same as for zeros.
+    """
+    source = walk.feature(node)
+    attributes = walk.attributes(node)
+    pads = walk.constant(node, 1, "pads")
+    pads = list(attributes["pads"]) if pads is None else [int(p) for p in pads.ravel()]
+    axes = walk.constant(node, 3, "axes")
+    dims = list(range(source.rank)) if axes is None else [int(a) % source.rank for a in axes]
+    grow, cut = [[0] * walk.axes for _ in range(2)], [[0] * walk.axes for _ in range(2)]
+    for index, j in enumerate(dims):
+        begin, end = pads[index], pads[index + len(dims)]
+        if (not begin and not end) or not source.axes_in(j):
+            continue
+        axis = min(source.axes_in(j))
+        if source.spatial_dim(axis) != j:
+            raise walk.error(node, f"pads dimension {j}, which holds spatial axes mixed with "
+                             "other factors")
+        for side, amount in enumerate((begin, end)):
+            (grow if amount > 0 else cut)[side][axis] = abs(amount)
+    layers: list[Layer] = []
+    if any(grow[0] + grow[1]):
+        layers.append(Pad(left=tuple(grow[0]), right=tuple(grow[1])))
+    if any(cut[0] + cut[1]):
+        layers.append(Crop(left=tuple(cut[0]), right=tuple(cut[1])))
+    layer = layers[0] if len(layers) == 1 else Sequential(*layers) if layers else Identity()
+    walk.emit(node, name, source, layer)
+
+
+_TRANSFORMS = {
+    "half_pixel": lambda x, f: (x + Fraction(1, 2)) / f - Fraction(1, 2),
+    "pytorch_half_pixel": lambda x, f: (x + Fraction(1, 2)) / f - Fraction(1, 2),
+    "half_pixel_symmetric": lambda x, f: (x + Fraction(1, 2)) / f - Fraction(1, 2),
+    "asymmetric": lambda x, f: Fraction(x, f),
+    "tf_half_pixel_for_nn": lambda x, f: (x + Fraction(1, 2)) / f,
+}
+"""Output coordinate to input coordinate, for an integer factor (size-independent modes)."""
+
+_ROUNDING = {
+    "round_prefer_floor": lambda v: math.ceil(v - Fraction(1, 2)),
+    "round_prefer_ceil": lambda v: math.floor(v + Fraction(1, 2)),
+    "floor": math.floor,
+    "ceil": math.ceil,
+}
+
+_SMOOTH = {"linear": Mode.LINEAR, "bilinear": Mode.LINEAR, "cubic": "CUBIC"}
+"""Interpolating Resize modes (symrf's centred taps: half-pixel coordinates)."""
+
+
+def nearest_is_floor(transform: str, rounding: str, factor: int) -> bool:
+    """Whether nearest resizing reads ``floor(x/f)`` (symrf's nearest) for every output x.
+
+    >>> nearest_is_floor("asymmetric", "floor", 3), nearest_is_floor("asymmetric", "ceil", 3)
+    (True, False)
+    """
+    if transform not in _TRANSFORMS or rounding not in _ROUNDING:
+        return False
+    source = _TRANSFORMS[transform]
+    return all(_ROUNDING[rounding](source(x, factor)) == x // factor
+               for x in range(2 * factor))
+
+
+def _factors(walk: Walk, node: Any, source: Map) -> list[Any]:
+    """The scale of every ONNX dimension, from scales or sizes."""
+    attributes = walk.attributes(node)
+    if node.op_type == "Upsample" or walk.opset < 11:
+        scales = walk.constant(node, 1, "scales") if len(node.input) > 1 else None
+        sizes = None
+        scales = attributes.get("scales") if scales is None else scales
+    else:
+        scales, sizes = walk.constant(node, 2, "scales"), walk.constant(node, 3, "sizes")
+    axes = attributes.get("axes") or list(range(source.rank))
+    factors: list[Any] = [1] * source.rank
+    for index, j in enumerate(int(a) % source.rank for a in axes):
+        if sizes is not None and len(sizes):
+            factors[j] = _ratio(sizes[index], source.size(j))
+        elif scales is not None and len(scales):
+            factors[j] = Fraction(float(scales[index])).limit_denominator(1 << 16)
+    return factors
+
+
+def _ratio(size: Any, before: Size) -> Fraction | None:
+    """An output length over an input length, when it is a known number."""
+    if before is None or size is None:
+        return None
+    ratio = sympy.cancel(sympy.sympify(size) / sympy.sympify(before))
+    return Fraction(int(ratio.p), int(ratio.q)) if ratio.is_Rational else None
+
+
+def resize(walk: Walk, node: Any, name: str) -> None:
+    """Resize / Upsample by integer factors on the spatial axes."""
+    source = walk.feature(node)
+    if not source.axes():  # a map already reduced to one unit: broadcast, nothing moves
+        walk.emit(node, name, source, Identity())
+        return
+    attributes = walk.attributes(node)
+    legacy = node.op_type == "Upsample" or walk.opset < 11
+    mode = attributes.get("mode", "nearest")
+    transform = "asymmetric" if legacy else attributes.get("coordinate_transformation_mode",
+                                                           "half_pixel")
+    rounding = "floor" if legacy else attributes.get("nearest_mode", "round_prefer_floor")
+    where = placement(walk, node, source)
+    factors = _factors(walk, node, source)
+    chosen = per_axis(factors[2:], where, 1)
+    for axis, factor in enumerate(chosen):
+        if factor is None or factor < 1 or int(factor) != factor:
+            shown = "unknown (give input_size=...)" if factor is None else str(factor)
+            raise walk.error(node, f"resizes spatial axis {axis} by {shown}; symrf models "
+                             "upsampling by whole factors >= 1 only")
+    chosen = tuple(int(f) for f in chosen)
+    if all(f == 1 for f in chosen):
+        walk.emit(node, name, source, Identity())
+        return
+    lengths = per_axis([source.size(j) for j in range(2, source.rank)], where, None)
+    walk.emit(node, name, source,
+              _upsample(walk, node, mode, transform, rounding, chosen, lengths))
+
+
+def _upsample(walk: Walk, node: Any, mode: str, transform: str, rounding: str,
+              factors: tuple[int, ...], lengths: Any) -> Layer:
+    if mode == "nearest":
+        if all(nearest_is_floor(transform, rounding, f) for f in factors if f > 1):
+            return Upsample(factor=factors, mode=Mode.NEAREST)
+        raise walk.error(node, f"nearest resizing with coordinate_transformation_mode "
+                         f"{transform!r} and nearest_mode {rounding!r} does not read "
+                         "floor(x/f); symrf's nearest upsampling is half_pixel or asymmetric "
+                         "with floor (PyTorch's nearest)")
+    chosen: Any = _SMOOTH.get(mode)
+    if isinstance(chosen, str):
+        chosen = getattr(Mode, chosen, None)
+        if chosen is None:
+            raise walk.error(node, "uses cubic resizing; this symrf build has no Mode.CUBIC")
+    if chosen is None:
+        raise walk.error(node, f"resize mode {mode!r} is not one of nearest, linear, cubic")
+    if transform in ("half_pixel", "pytorch_half_pixel", "half_pixel_symmetric"):
+        return Upsample(factor=factors, mode=chosen)
+    if transform == "align_corners":
+        if any(not isinstance(length, int) for length in lengths):
+            raise walk.error(node, "uses align_corners, whose source grid depends on the input "
+                             "length; give input_size=... so that the length is known")
+        return Upsample(factor=factors, mode=chosen, align_corners=True, length=lengths)
+    raise walk.error(node, f"coordinate_transformation_mode {transform!r} with mode {mode!r} "
+                     "has no symrf equivalent; export with half_pixel (align_corners=False) "
+                     "or align_corners")
+
+
+def depth_space(cls: type[PixelShuffle] | type[PixelUnshuffle]) -> Any:
+    """DepthToSpace (PixelShuffle, DCR or CRD alike) or SpaceToDepth (PixelUnshuffle)."""
+
+    def handle(walk: Walk, node: Any, name: str) -> None:
+        source = walk.feature(node)
+        placement(walk, node, source)
+        factor = int(walk.attributes(node)["blocksize"])
+        channels = walk.shape(node.output[0])
+        dims = (source.dims[0], (Atom(None, channels[1] if channels else None),),
+                *source.dims[2:])
+        walk.emit(node, name, source, cls(factor=factor), dims)
+
+    return handle
+
+
+SPATIAL = {
+    "Conv": window(Conv),
+    "MaxPool": window(MaxPool),
+    "AveragePool": window(AvgPool),
+    "LpPool": window(AvgPool),
+    "ConvTranspose": conv_transpose,
+    "GlobalAveragePool": global_pool,
+    "GlobalMaxPool": global_pool,
+    "GlobalLpPool": global_pool,
+    "Pad": pad,
+    "Resize": resize,
+    "Upsample": resize,
+    "DepthToSpace": depth_space(PixelShuffle),
+    "SpaceToDepth": depth_space(PixelUnshuffle),
+}
+"""Op type -> handler, for the ops that move positions."""
+

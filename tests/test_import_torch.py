@@ -1,0 +1,255 @@
+"""The PyTorch importer against autograd: symrf's figures equal the input gradients' hulls.
+
+Each torchvision model (``weights=None``: nothing is downloaded) is imported with
+:func:`symrf.importers.torch.from_torch` and evaluated; the truth comes from
+:mod:`tests.autograd_truth` (a linearised copy of the model, read by autograd). A central
+unit and the units of one period after it give ``rf`` (the largest hull), ``jump`` and the
+left edge of unit 0 by extrapolation, per axis. Inputs are the smallest that keep those
+fields clear of the borders; deep models are checked on a prefix (``upto=``) whose field
+fits such an input, and their heads on a small input, where the field is the whole input.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+torch = pytest.importorskip("torch")
+torchvision = pytest.importorskip("torchvision")
+
+import symrf  # noqa: E402
+from symrf.importers.torch import from_torch  # noqa: E402
+from tests.autograd_truth import truth  # noqa: E402
+
+models = torchvision.models
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """One intra-op thread: these tensors are small, and on a busy machine PyTorch's
+    threads spin waiting for each other far longer than they compute."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def check(model, length, *, upto=None, axes=(0,), small=32, period=1, channels=3):
+    """symrf's rf, rf_min, jump and left equal autograd's on each axis, off the borders.
+
+    Each axis is read on a strip input: ``length`` along it, ``small`` along the others
+    (their fields are clipped there, which the axis read does not see).
+    """
+    for axis in axes:
+        sizes = [small, small]
+        sizes[axis] = length
+        shape = (channels, *sizes)
+        net = from_torch(model, upto=upto, example_input=torch.ones(1, *shape))
+        field = symrf.evaluate(net, input_size=sizes).axes[axis]
+        rf, rf_min, jump, left, hull, n = truth(model, shape, axis, upto=upto, period=period)
+        assert hull[0] > 0 and hull[1] < n - 1, f"axis {axis}: field {hull} touches the border"
+        assert (field.rf, field.rf_min, field.jump, field.left) == (rf, rf_min, jump, left), \
+            f"axis {axis}"
+
+
+def check_whole(model, size, *, upto=None, global_context="include", channels=3):
+    """Where a unit depends on the whole input, symrf's hull covers it (clipped: equal)."""
+    shape = (channels, size, size)
+    net = from_torch(model, upto=upto, example_input=torch.ones(1, *shape),
+                     global_context=global_context)
+    report = symrf.evaluate(net, input_size=size)
+    _, _, _, _, hull, n = truth(model, shape, 0, upto=upto, detach=False)
+    assert hull[0] == 0 and hull[1] >= n - 8  # the whole input (but pixels no window reads)
+    c = report.size // 2  # the unit truth() reads (0 for a classifier's output)
+    left = report.left + c * report.jump
+    assert (max(left, 0), min(left + report.rf - 1, n - 1)) == hull
+
+
+@functools.cache
+def zoo(name, **kwargs):
+    """A torchvision model; ``"vgg16.features"`` is a submodule (VGG's 138M-weight
+    classifier would only cost time here)."""
+    name, _, part = name.partition(".")
+    model = getattr(models, name)(weights=None, **kwargs).eval()
+    return getattr(model, part) if part else model
+
+
+PREFIXES = [  # model, keyword arguments, upto, strip length
+    ("alexnet", {}, "features", (288, 64)),
+    ("vgg16.features", {}, "16", 96),
+    ("resnet18", {}, "layer2", 128),
+    ("resnet50", {}, "layer2", 128),
+    ("googlenet", {"aux_logits": False, "init_weights": False}, "inception4a", 176),
+    ("squeezenet1_0", {}, "features", 224),
+    ("mobilenet_v2", {}, "features.7", 112),
+    ("mobilenet_v3_small", {}, "features.4", 128),
+    ("shufflenet_v2_x0_5", {}, "stage2", 112),
+    ("densenet121", {}, "features.transition1", 96),
+    ("efficientnet_b0", {}, "features.3", 96),
+    ("regnet_y_400mf", {}, "trunk_output.block1", 96),
+    ("convnext_tiny", {}, "features.1", 96),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs", "upto", "length"), PREFIXES,
+                         ids=[case[0].split(".")[0] for case in PREFIXES])
+def test_local_field_equals_autograd(name, kwargs, upto, length):
+    length, small = length if isinstance(length, tuple) else (length, 32)
+    check(zoo(name, **kwargs), length, upto=upto, small=small)
+
+
+def test_inception_v3_stem():
+    model = zoo("inception_v3", aux_logits=False, init_weights=False)
+    check(model, 128, upto="Mixed_5b", small=80)
+
+
+def test_inception_v3_asymmetric_kernels():
+    """Mixed_6b alone (its 1x7 and 7x1 convolutions), on both axes of a 768-channel map."""
+    model = zoo("inception_v3", aux_logits=False, init_weights=False).Mixed_6b
+    check(model, 40, axes=(0, 1), small=8, channels=768)
+
+
+def test_dilated_resnet50_backbone_of_fcn():
+    """The FCN/DeepLabv3 backbone: strides replaced by dilation (dilation 2 in layer3)."""
+    fcn = models.segmentation.fcn_resnet50(weights=None, weights_backbone=None,
+                                           aux_loss=False).eval()
+    check(fcn.backbone, 176, upto="layer3.1")
+
+
+def test_segmentation_head_over_a_period():
+    """An FCN (its head, and bilinear x8 back to the input) on a ResNet-18 to layer2."""
+    from torchvision.models._utils import IntermediateLayerGetter
+    from torchvision.models.segmentation.fcn import FCN, FCNHead
+
+    backbone = IntermediateLayerGetter(zoo("resnet18"), {"layer2": "out"})
+    model = FCN(backbone, FCNHead(128, 21)).eval()
+    check(model, 192, period=8)
+
+
+HEADS = [("alexnet", {}, 64), ("squeezenet1_0", {}, 65), ("convnext_tiny", {}, 32)]
+"""Classifier heads: adaptive pooling of a 1x1 map to 6x6, flatten + Linear (AlexNet); a
+convolutional head with adaptive pooling (SqueezeNet, at 65: at 64 its first convolution never
+reads the last pixel, which the clipped hull would count); channels-last LayerNorm + Linear
+(ConvNeXt)."""
+
+
+@pytest.mark.parametrize(("name", "kwargs", "size"), HEADS, ids=[h[0] for h in HEADS])
+def test_classifier_reads_the_whole_input(name, kwargs, size):
+    check_whole(zoo(name, **kwargs), size, global_context="exclude")
+
+
+def test_global_context_included():
+    """With SE gates included, every unit after the first gate reads the whole input."""
+    check_whole(zoo("mobilenet_v3_small"), 96, upto="features.4", global_context="include")
+
+
+def test_global_context_is_listed():
+    net = from_torch(zoo("efficientnet_b0"), upto="features.2")
+    assert net.context == ("features.1.0.block.1", "features.2.0.block.2",
+                           "features.2.1.block.2")
+    included = from_torch(zoo("efficientnet_b0"), upto="features.2", global_context="include")
+    assert included.context == ()  # listed only where the figures leave the context out
+    contexts = [node.name for node in included.nodes if isinstance(node.layer, symrf.Context)]
+    assert contexts == list(net.context)
+    assert symrf.evaluate(included, input_size=64).rf > symrf.evaluate(net, input_size=64).rf
+
+
+def test_load_torch_target():
+    from symrf.importers.torch import load_torch_target
+
+    report = symrf.evaluate(load_torch_target("torchvision.models:resnet50", upto="layer4"))
+    assert (report.rf, report.jump) == (427, 32)
+    with pytest.raises(symrf.SpecError, match=r"is not 'package\.module:attr'"):
+        load_torch_target("torchvision.models.resnet50")
+    with pytest.raises(symrf.SpecError, match="has no attribute 'nope'"):
+        load_torch_target("torchvision.models:nope")
+
+
+def test_upto_a_module_ends_at_its_last_call():
+    report = symrf.evaluate(from_torch(zoo("resnet50"), upto="layer4"))
+    assert (report.rf, report.jump, report.padding) == (427, 32, 213)
+
+
+class _Untraceable(torch.nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:  # data-dependent control flow: fx cannot trace it
+            return x
+        return -x
+
+
+class _Rolled(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 3, 3)
+
+    def forward(self, x):
+        return torch.roll(self.conv(x), 1, dims=-1)
+
+
+def test_an_untraceable_model_names_the_call_and_the_way_out():
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 3, 3), _Untraceable())
+    with pytest.raises(symrf.SpecError, match=r"does not trace with torch.fx at .*test_import_"
+                       r"torch.py:\d+ \(if x.sum\(\) > 0:.*leaf_modules="):
+        from_torch(model, input_size=16)
+
+
+def test_an_unmapped_call_names_the_node_its_line_and_the_way_out():
+    with pytest.raises(symrf.SpecError, match=r"call 'roll' \(call_function roll\) at .*"
+                       r"test_import_torch.py, line \d+ \(return torch.roll\(.*\)\) has no "
+                       r"receptive-field mapping; .*leaf_modules=.*register"):
+        from_torch(_Rolled(), input_size=16)
+
+
+def test_a_leaf_with_a_registered_mapping():
+    from symrf.importers.torch import register
+
+    class Shift(torch.nn.Module):
+        def forward(self, x):
+            return torch.roll(x, 1, dims=-1)
+
+    @register(Shift)
+    def _(module, call):  # reads x - 1 (and wraps around at the border)
+        return symrf.Conv(kernel=2, padding=1, padding_right=0)
+
+    model = torch.nn.Sequential(torch.nn.Conv1d(1, 1, 3), Shift())
+    report = symrf.evaluate(from_torch(model, input_size=16))
+    assert (report.rf, report.left) == (4, -1)
+
+
+def test_import_symrf_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, symrf; print('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
+
+
+def test_image_pooling_broadcast_back_is_global_context():
+    """DeepLabv3's ASPP pools the map to 1x1 and interpolates it back: context, found by
+    its dimensions (and named by the module whose output the merge is)."""
+    model = models.segmentation.deeplabv3_mobilenet_v3_large(
+        weights=None, weights_backbone=None, aux_loss=False).eval()
+    net = from_torch(model, input_size=64)
+    assert "classifier.0" in net.context
+    assert symrf.evaluate(net, input_size=64).period == 16
+
+
+def test_unknown_upto_and_options_are_one_line_errors():
+    with pytest.raises(symrf.SpecError, match=r"upto='layer9' names no module or node"):
+        from_torch(zoo("resnet18"), upto="layer9")
+    with pytest.raises(symrf.SpecError, match="global_context is 'all'"):
+        from_torch(zoo("resnet18"), global_context="all")
+
+
+def test_missing_torch_is_one_line():
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "import symrf\nfrom symrf.importers.torch import from_torch\n"
+            "try:\n    from_torch(object())\nexcept symrf.SymrfError as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "symrf.from_torch needs PyTorch: pip install 'symrf[torch]'"
