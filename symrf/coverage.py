@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from symrf.errors import NetworkError, TooLargeError
+from symrf.exact import Budget, dependencies
 from symrf.layers.base import Layer
 from symrf.layers.graph import Graph
 from symrf.limits import MAX_COVERAGE
@@ -87,12 +88,19 @@ def coverage(
         top = top.substitute(bind(values))
     rows = []
     covered = False
+    budget = Budget()  # every row's dependency sets together stay within MAX_READS
     for index, row in enumerate(report.layers):
         upto = _upto(top, index)
-        hull = upto.reads({0}, input_size)
+        hull = dependencies(upto, input_size, {0}, budget)
+        last = dependencies(upto, input_size, {row.size - 1}, budget)
+        if not hull:  # unit 0 reads nothing (a transposed convolution with kernel < stride)
+            rows.append(CoverageRow(
+                name=row.name, op=row.op, size=row.size, rf=row.rf, covers_input=False,
+                unproductive=covered, in_padding=0, padding_fraction=Fraction(0), holes=(),
+            ))
+            continue
         left, right = min(hull), max(hull)
-        last = upto.reads({row.size - 1}, input_size)
-        covers = min(last) <= 0 and right >= input_size - 1
+        covers = bool(last) and min(last) <= 0 and right >= input_size - 1
         outside = max(0, min(right, -1) - left + 1) + max(0, right - max(left, input_size) + 1)
         rows.append(CoverageRow(
             name=row.name, op=row.op, size=row.size, rf=row.rf, covers_input=covers,

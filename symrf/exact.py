@@ -43,6 +43,31 @@ def _shifted(hull: Hull, shift: Scalar) -> Hull:
     return None if hull is None else (hull[0] + shift, hull[1] + shift)  # type: ignore[return-value]
 
 
+class Budget:
+    """Unit visits left for one analysis, shared by every row of a report.
+
+    The exact figures of a whole network, not just of one row, stay within
+    :data:`~symrf.limits.MAX_READS`.
+
+    >>> budget = Budget()
+    >>> budget.charge(10); budget.spent
+    10
+    """
+
+    def __init__(self, limit: int = MAX_READS) -> None:
+        self.limit, self.spent = limit, 0
+
+    def charge(self, units: int) -> None:
+        """Spend ``units`` visits; raise :class:`TooLargeError` past the limit."""
+        self.spent += units
+        if self.spent > self.limit:
+            raise TooLargeError(
+                f"the exact dependency sets need more than {self.limit} unit visits (units "
+                "read per layer, over every row and every phase of position-dependent "
+                "fields); use symrf.derive() for labelled bounds, or a smaller network"
+            )
+
+
 class _Reader:
     """Propagates sets of units back through a flat graph, within a work budget.
 
@@ -51,7 +76,9 @@ class _Reader:
     kernel of a billion taps is refused rather than enumerated).
     """
 
-    def __init__(self, flat: Graph, size: int | None) -> None:
+    def __init__(self, flat: Graph, size: int | None, budget: Budget | None = None) -> None:
+        self.budget = budget or Budget()
+        self.budget.charge(len(flat.nodes))  # the scan of lengths below
         self.flat = flat
         steps = list(flat.steps(size))
         self.lengths: dict[str, Scalar | None] = {INPUT: size}
@@ -64,7 +91,6 @@ class _Reader:
                 fan_in = int(floor(local.width)) + 1 + int(floor(local.scale))
                 taps = getattr(node.layer, "kernel", fan_in)  # a dilated kernel reads k taps
                 self.fan_in[node.name] = min(fan_in, taps) if isinstance(taps, int) else fan_in
-        self.spent = 0
 
     def reads(self, name: str, units: Units) -> Units:
         """The input units that ``units`` of node ``name`` depend on."""
@@ -77,20 +103,22 @@ class _Reader:
                 for source in node.inputs:
                     needed[source] = needed.get(source, set()) | wanted
                 continue
-            self._charge(len(wanted) * self.fan_in[node.name])
+            self.budget.charge(len(wanted) * self.fan_in[node.name])
             (source,) = node.inputs
             found = node.layer.reads(wanted, self.lengths[source])  # type: ignore[arg-type]
             needed[source] = needed.get(source, set()) | found
         return needed.get(INPUT, set())
 
-    def _charge(self, units: int) -> None:
-        self.spent += units
-        if self.spent > MAX_READS:
-            raise TooLargeError(
-                f"the exact position-dependent figures need more than {MAX_READS} unit "
-                "visits (phases times the units each one reads); use symrf.derive() for "
-                "labelled bounds, or fewer upsampling phases and smaller kernels."
-            )
+
+def dependencies(net: Layer, size: int | None, units: Units, budget: Budget) -> Units:
+    """The input units that ``units`` of ``net``'s output depend on, within ``budget``.
+
+    >>> from symrf.layers.window import Conv
+    >>> sorted(dependencies(Conv(kernel=3, dilation=2), None, {0}, Budget()))
+    [0, 2, 4]
+    """
+    flat = as_graph(net)
+    return _Reader(flat, size, budget).reads(flat.output, units)
 
 
 def period_factor(flat: Graph) -> int:
@@ -119,21 +147,25 @@ def period_factor(flat: Graph) -> int:
     return factors[flat.output]
 
 
-def exact_field(net: Layer, size: int | None, result_size: Scalar | None = None) -> Field:
+def exact_field(net: Layer, size: int | None, result_size: Scalar | None = None,
+                budget: Budget | None = None) -> Field:
     """Exact figures of ``net`` (numeric parameters) by enumerating one period of phases.
 
     Args:
         net: The network up to the feature map of interest (a chain or a graph).
         size: The input length, if known.
         result_size: The feature map's length, copied into the field.
+        budget: The unit visits left (shared by the rows of one report); a fresh budget of
+            :data:`~symrf.limits.MAX_READS` when omitted.
 
     Raises:
         TooLargeError: The enumeration would exceed :data:`~symrf.limits.MAX_PHASES` phases
             or :data:`~symrf.limits.MAX_READS` unit visits.
     """
+    budget = budget or Budget()
     flat = as_graph(net)
     phases = period_factor(flat)
-    reader = _Reader(flat, size)
+    reader = _Reader(flat, size, budget)
     jump = reader.jump
     hulls = [_hull(reader.reads(flat.output, {x})) for x in range(2 * phases)]
     sizes = [_size(hull) for hull in hulls[:phases]]
@@ -154,7 +186,7 @@ def exact_field(net: Layer, size: int | None, result_size: Scalar | None = None)
     narrowest: int | None = max(sizes)
     offset: Scalar = 0
     if any(node.layer is None for node in flat.nodes):  # branches: path-wise figures
-        narrowest = _narrowest_path(flat, size, phases, max(sizes))
+        narrowest = _narrowest_path(flat, size, phases, max(sizes), budget)
         offset = _merge_offset(flat, reader, phases)
     return Field(
         rf=max(sizes),
@@ -173,7 +205,8 @@ def exact_field(net: Layer, size: int | None, result_size: Scalar | None = None)
     )
 
 
-def _narrowest_path(net: Graph, size: int | None, phases: int, default: int) -> int | None:
+def _narrowest_path(net: Graph, size: int | None, phases: int, default: int,
+                    budget: Budget) -> int | None:
     """The smallest largest-hull over the input-to-output paths (exact, per path).
 
     None (unknown) when the graph has more paths than :meth:`Graph.paths` enumerates: the
@@ -187,7 +220,7 @@ def _narrowest_path(net: Graph, size: int | None, phases: int, default: int) -> 
     found = []
     for path in paths:
         flat = as_graph(path)
-        reader = _Reader(flat, size)
+        reader = _Reader(flat, size, budget)
         found.append(max(_size(_hull(reader.reads(flat.output, {x}))) for x in range(phases)))
     return min(found)
 

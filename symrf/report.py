@@ -210,6 +210,8 @@ class _Chain:
             self.steps = list(chain.steps(size, self.fold))
         self.segments: dict[tuple[int, int], Geometry] = {}
         self.prefixes: dict[int, Geometry] = {0: Geometry(IDENTITY, SAME_SIZE)}
+        self.budget: Any = None
+        """The exact engine's work budget, shared by the rows (made when first needed)."""
 
     def field(self, index: int, finish: Finish) -> Field:
         """The figures after layer (or node) ``index``.
@@ -222,13 +224,16 @@ class _Chain:
             finish = self.fold.finishing(finish)
         if span.exact or not self.numeric:
             return Field.of(span, size, finish)
-        from symrf.exact import exact_field  # the exact engine builds on this module
+        from symrf.exact import Budget, exact_field  # the exact engine builds on this module
+
+        if self.budget is None:
+            self.budget = Budget()  # one budget for every row of the report
 
         if isinstance(self.chain, Graph):
             upto: Layer = self.chain.upto(self.chain.nodes[index].name)
         else:
             upto = Sequential(*self.layers[: index + 1])
-        return exact_field(upto, self.size, size)  # type: ignore[arg-type]
+        return exact_field(upto, self.size, size, self.budget)  # type: ignore[arg-type]
 
     def prefix(self, index: int) -> tuple[IntervalMap, Scalar | None]:
         """The map of layers ``0..index`` and the length after them."""

@@ -313,9 +313,17 @@ def _worth_evaluating(value: sympy.Expr) -> bool:
     ``Max``/``Min``: sympy 1.14 wrongly takes ``Max(0, 2*k - 4)/6`` for an integer (for a
     positive-integer ``k``) and would pull it out of the floor.
     """
-    if value.has(sympy.Max, sympy.Min) or huge_power(value):
-        return False
-    return len(value.free_symbols) <= _EVALUATE_LIMIT
+    names = set()
+    for node in sympy.preorder_traversal(value):  # one walk: this runs for every floor
+        if isinstance(node, sympy.Max | sympy.Min) or _huge(node):
+            return False
+        if node.is_Symbol:
+            names.add(node)
+    return len(names) <= _EVALUATE_LIMIT
+
+
+def _huge(node: sympy.Basic) -> bool:
+    return bool(node.is_Pow and node.exp.is_Integer and abs(node.exp) > MAX_EXPONENT)
 
 
 def huge_power(value: sympy.Basic) -> bool:
@@ -328,10 +336,7 @@ def huge_power(value: sympy.Basic) -> bool:
     >>> huge_power(symbol("s") ** 10**90), huge_power(symbol("s") ** 3)
     (True, False)
     """
-    return any(
-        node.exp.is_Integer and abs(node.exp) > MAX_EXPONENT
-        for node in sympy.preorder_traversal(value) if node.is_Pow
-    )
+    return any(_huge(node) for node in sympy.preorder_traversal(value))
 
 
 def maximum(*values: Scalar) -> Scalar:

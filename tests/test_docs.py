@@ -9,6 +9,7 @@ what it uses. Tests run from the repository root, so pages can name files such a
 from __future__ import annotations
 
 import doctest
+import importlib.util
 import re
 import textwrap
 from pathlib import Path
@@ -25,6 +26,10 @@ FENCE = re.compile(
 """A fenced ``pycon`` block, possibly indented (inside an admonition or a list)."""
 
 
+_FRAMEWORKS = ("torch", "onnx")
+"""Optional frameworks some pages use: their blocks skip where the framework is missing."""
+
+
 def _blocks() -> list:
     blocks = []
     for path in sorted(DOCS.rglob("*.md")):
@@ -33,7 +38,11 @@ def _blocks() -> list:
             line = text.count("\n", 0, match.start()) + 1
             name = f"{path.relative_to(ROOT).as_posix()}:{line}"
             body = textwrap.dedent(match.group("body"))
-            blocks.append(pytest.param(path, line, body, id=name))
+            missing = [package for package in _FRAMEWORKS if re.search(
+                rf"\b(import|from) {package}\b", body) and importlib.util.find_spec(
+                    package) is None]
+            marks = [pytest.mark.skip(reason=f"needs {missing[0]}")] if missing else []
+            blocks.append(pytest.param(path, line, body, id=name, marks=marks))
     return blocks
 
 
