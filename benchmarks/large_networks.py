@@ -114,25 +114,6 @@ def forget() -> None:
     symbolic._has_series.cache_clear()
 
 
-@contextlib.contextmanager
-def shared_printing():
-    """The JSON exporter printing formulas with ``symrf.symbolic.formula_text`` (a change
-    proposed for ``symrf/export/json.py``), for the extra measurement only."""
-    import sympy
-
-    from symrf.export import json as exporter
-    from symrf.symbolic import formula_text
-
-    forget()
-    plain = exporter.value
-    exporter.value = lambda item: (formula_text(item) if isinstance(item, sympy.Basic)
-                                   else plain(item))
-    try:
-        yield
-    finally:
-        exporter.value = plain
-
-
 def run_symbolic(count: int) -> float:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "chain.json"
@@ -174,11 +155,8 @@ def main() -> int:
         count *= 10
     for count in args.symbolic:
         seconds = run_symbolic(count)
-        with shared_printing():
-            shared = run_symbolic(count)
         print(f"symbolic chain, {count} layers (k_i, s_i, p_i), cli analyze --format json: "
-              f"{human(seconds)} ({human(seconds / count)} per layer); printing shared "
-              f"subformulas once (proposed exporter change): {human(shared)}")
+              f"{human(seconds)} ({human(seconds / count)} per layer)")
     return 0
 
 

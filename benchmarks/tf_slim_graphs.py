@@ -14,9 +14,6 @@ and the padding formula at 224 and 321 without an input size); a disagreement ex
 input length at four places), a harder case with no published table (only graph == chain is
 checked).
 
-The last two columns time the graph without an input size again, with the JSON exporter
-printing shared subformulas once (``symrf.symbolic.formula_text``, a change proposed for
-``symrf/export/json.py``), and give its ratio to the chain form.
 """
 
 from __future__ import annotations
@@ -24,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from large_networks import forget, shared_printing
+from large_networks import forget
 from timing import ROOT, best_of, human
 
 sys.path.insert(0, str(ROOT / "tests"))
@@ -107,14 +104,11 @@ def main() -> int:
             times["chain", size] = best_of(
                 lambda size=size, name=name: document(slim_graphs.chain(name, same), size),
                 repeat=args.repeat, setup=forget)
-        with shared_printing():
-            shared = best_of(lambda text=text: document(loads(text, "json").network, None),
-                             repeat=args.repeat, setup=forget)
         ratio = times["graph", None] / times["chain", None]
         print(f"  {name:<14} {count:>5}  {human(times['graph', 224]):>10} "
               f"{human(times['graph', None]):>11} {human(times['graph', None] / count):>9}  "
               f"{human(times['chain', 224]):>10} {human(times['chain', None]):>11}  "
-              f"{ratio:>15.2f}x  {human(shared):>10} {shared / times['chain', None]:>6.2f}x",
+              f"{ratio:>15.2f}x",
               flush=True)
     return 0
 

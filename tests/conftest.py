@@ -13,6 +13,7 @@ called: no test relies on torchvision's compiled ops).
 import contextlib
 import os
 
+import pytest
 from hypothesis import settings
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -35,3 +36,15 @@ def _declare_torchvision_ops() -> None:
 
 _KEEP: list = []
 _declare_torchvision_ops()
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """One intra-op thread: the importers' tensors are small, and on a busy machine PyTorch's
+    threads spin waiting for each other far longer than they compute."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -25,14 +25,7 @@ from tests.autograd_truth import hulls, linearised, truth  # noqa: E402
 nn = torch.nn
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """One intra-op thread: these tensors are small, and on a busy machine PyTorch's
-    threads spin waiting for each other far longer than they compute."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 F = torch.nn.functional
 
 
