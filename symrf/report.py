@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol, overload
 import sympy
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
+from symrf.errors import SymrfError
 from symrf.layers.base import Geometry, Layer, located_at
 from symrf.layers.compose import Sequential, Step, check_size
 from symrf.layers.graph import Fold, Graph
@@ -210,8 +211,33 @@ class _Chain:
             self.steps = list(chain.steps(size, self.fold))
         self.segments: dict[tuple[int, int], Geometry] = {}
         self.prefixes: dict[int, Geometry] = {0: Geometry(IDENTITY, SAME_SIZE)}
+        if self.steps is None and size is not None and not is_number(size):
+            self._check_fixed_lengths()
         self.budget: Any = None
         """The exact engine's work budget, shared by the rows (made when first needed)."""
+
+    def _check_fixed_lengths(self) -> None:
+        """Check the lengths that are numbers although the input length is a symbol.
+
+        After a global or adaptive pool a feature map's length is a number (1, or the pool's
+        output) whatever the input, so a later layer can make it vanish, and the rows after
+        a second global pool would not show it. One pass with plain ints finds it.
+        """
+        known: Scalar | None = None
+        for index, layer in enumerate(self.layers):
+            if known is None:  # does this layer fix the length, whatever it receives?
+                if not layer.size_dependent:
+                    continue
+                try:
+                    fixed = exact(layer.geometry(self.size).sizes(self.size))
+                except SymrfError:  # the fold reports it, at the right length
+                    continue
+                known = fixed if is_number(fixed) else None
+                continue
+            with located_at(index, layer):
+                after = exact(layer.geometry(known).sizes(known))
+                check_size(after)
+                known = after if is_number(after) else None
 
     def field(self, index: int, finish: Finish) -> Field:
         """The figures after layer (or node) ``index``.

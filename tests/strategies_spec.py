@@ -2,7 +2,8 @@
 
 A document is drawn as Python data (dicts, lists, ints, strings...) and written out as JSON
 or TOML text by :func:`to_json` and :func:`to_toml` (the standard library cannot write TOML,
-nor JSON integers over 4,300 digits: :class:`Raw` is text written as it is). Three families:
+nor JSON integers over 4,300 digits: :class:`Raw` is text written as it is, and
+:class:`TomlOnly` a TOML date or time, a string in JSON). Three families:
 
 - :func:`valid_documents`: chains, ``repeat`` (with and without ``index``), ``parallel``,
   graphs of ``nodes``, per-axis lists and expression strings, small enough to analyse fast;
@@ -13,7 +14,9 @@ nor JSON integers over 4,300 digits: :class:`Raw` is text written as it is). Thr
 :func:`expressions` draws expression strings in the grammar and :func:`hostile_expressions`
 strings built to hurt (deep parentheses, huge literals and exponents, towers, division by
 zero, unicode and dunder names, calls). :func:`command_lines` draws ``symrf`` argument lists
-whose target may be a :class:`SpecFile` placeholder the test writes to disk.
+whose target may be a :class:`SpecFile` placeholder the test writes to disk, and
+:func:`python_values` what a Python caller might pass as a parameter (sympy's ``oo``, ``nan``,
+``pi``, floats, huge ints, tuples...).
 
 The op table below is written from docs/how-to/specs.md, not read from symrf, so that the
 fuzzer checks the documented schema rather than whatever the reader happens to accept.

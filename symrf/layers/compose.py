@@ -34,7 +34,7 @@ from symrf.layers.base import (
     provably,
 )
 from symrf.limits import MAX_BITS, MAX_UNROLL, abbreviated
-from symrf.scalars import Scalar, expression, is_number, scalar, substituted, symbol
+from symrf.scalars import Scalar, exact, expression, is_number, scalar, substituted, symbol
 
 
 class Step(NamedTuple):
@@ -47,7 +47,12 @@ class Step(NamedTuple):
 
 
 def check_size(size: Scalar | None) -> None:
-    """Raise when a known feature-map length is below 1: the input is too small."""
+    """Raise when a known feature-map length is below 1: the input is too small.
+
+    A length that is a number although the input length is a symbol (after a global pool)
+    counts as known.
+    """
+    size = None if size is None else exact(size)
     if size is not None and is_number(size) and size < 1:
         raise NetworkError(
             f"the feature map vanishes (length {size}); give a larger input or less "
