@@ -22,11 +22,13 @@ from symrf.errors import (
     SymrfError,
     TooLargeError,
 )
+from symrf.expressions import parse
 from symrf.importers import from_onnx
 from symrf.importers.torch import from_torch
 from symrf.layers.compose import Repeat, Sequential
 from symrf.layers.context import Context
-from symrf.layers.graph import Graph, Merge, Node, Parallel
+from symrf.layers.graph import Graph, Node
+from symrf.layers.parallel import Merge, Parallel
 from symrf.layers.pointwise import (
     GELU,
     BatchNorm,
@@ -45,7 +47,7 @@ from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
 from symrf.numeric import Sweep, evaluate, sweep
 from symrf.report import Field, Report, Row
-from symrf.scalars import parse, symbols
+from symrf.scalars import symbols
 from symrf.solve import Answer, Solution, Target, Unknown, solve
 from symrf.spec import load, loads
 from symrf.symbolic import derive

@@ -22,8 +22,9 @@ from symrf.engine import analyze
 from symrf.errors import SymrfError, located
 from symrf.export import FORMATS
 from symrf.export.spec import document, to_json, to_toml
+from symrf.expressions import parse
 from symrf.layers.base import Param, param
-from symrf.scalars import Scalar, parse
+from symrf.scalars import Scalar
 from symrf.schema import json_schema
 from symrf.search import CHUNK
 from symrf.solve import Target, solve

@@ -19,7 +19,8 @@ from symrf.algebra import whole
 from symrf.errors import SymrfError, TooLargeError
 from symrf.layers.base import Layer
 from symrf.layers.compose import Repeat, Sequential
-from symrf.layers.graph import Graph, Parallel
+from symrf.layers.graph import Graph
+from symrf.layers.parallel import Parallel
 from symrf.scalars import expression, symbol
 from symrf.search import Outcome, Space
 

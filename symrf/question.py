@@ -23,14 +23,16 @@ import sympy
 
 from symrf.answers import Answer, Solution
 from symrf.errors import NetworkError, NoSolutionError, SymrfError, TooLargeError
+from symrf.expressions import parse
 from symrf.layers.base import Layer
 from symrf.limits import MAX_ASSIGNMENTS, MAX_TIES, bits
 from symrf.measure import cost_function, exact_measure, vector_measure
 from symrf.numeric import SWEPT, Compiled, bind, evaluate
 from symrf.report import FIGURES, Report, network
 from symrf.roots import relaxed_roots
-from symrf.scalars import Scalar, exact, expression, is_number, parse, scalar, substituted, symbol
+from symrf.scalars import Scalar, exact, expression, is_number, scalar, symbol
 from symrf.search import Keep, Outcome, Scan, Space, front, scan
+from symrf.substitution import substituted
 from symrf.symbolic import derive
 from symrf.targets import DEFAULT_RANGE, INPUT, Relation, Target, Unknown
 from symrf.targets import unknowns as unknowns_from

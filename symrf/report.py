@@ -33,7 +33,8 @@ from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
 from symrf.errors import SymrfError
 from symrf.layers.base import Geometry, Layer, located_at
 from symrf.layers.compose import Sequential, Step, check_size
-from symrf.layers.graph import Fold, Graph
+from symrf.layers.graph import Graph
+from symrf.layers.parallel import Fold
 from symrf.scalars import Scalar, ceil, divide, exact, floor, is_number
 
 FIGURES = (

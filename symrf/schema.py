@@ -31,7 +31,7 @@ from typing import Any
 from symrf.errors import SpecError
 from symrf.layers.base import Layer
 from symrf.layers.context import Context
-from symrf.layers.graph import Merge
+from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import POINTWISE, Crop, Pad
 from symrf.layers.resample import ConvTranspose, PixelShuffle, PixelUnshuffle, Upsample
 from symrf.layers.whole import AdaptivePool, GlobalPool, Linear

@@ -1,7 +1,7 @@
 """Network specs: JSON and TOML files (same schema) read into networks.
 
 A spec is untrusted data. Values are ints, lists of ints (one per axis), or expression
-strings read by the safe parser :func:`symrf.scalars.parse` -- never ``eval`` or
+strings read by the safe parser :func:`symrf.expressions.parse` -- never ``eval`` or
 ``sympify``. Every error names the file, the layer (its index path and name) and the key.
 Ops map to layer classes in one table, :data:`OPS`; structure (``repeat``) is read by
 :func:`_read_layer` so that new structural ops slot in beside it.
@@ -31,12 +31,13 @@ from typing import Any
 import sympy
 
 from symrf.errors import SpecError, SymrfError
+from symrf.expressions import parse
 from symrf.layers.base import Layer, Param
 from symrf.layers.compose import Repeat, Sequential
-from symrf.layers.graph import INPUT, Graph, Node, Parallel
+from symrf.layers.graph import INPUT, Graph, Node
+from symrf.layers.parallel import Parallel
 from symrf.layers.window import Padding
 from symrf.limits import MAX_FILE_BYTES
-from symrf.scalars import parse
 from symrf.schema import KINDS, MERGES, OPS, Kind, check
 
 _MODES = {mode.value: mode for mode in Padding}

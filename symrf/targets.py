@@ -20,9 +20,10 @@ from typing import Any
 import sympy
 
 from symrf.errors import SymrfError, TooLargeError
+from symrf.expressions import parse
 from symrf.limits import MAX_ASSIGNMENTS, MAX_CANDIDATE, abbreviated
 from symrf.report import FIGURES
-from symrf.scalars import Scalar, parse, scalar
+from symrf.scalars import Scalar, scalar
 
 INPUT = "n_in"
 """The name under which the input size can be solved for or used in a target."""

@@ -29,7 +29,8 @@ from typing import Any
 
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
-from symrf.layers.graph import Graph, Parallel
+from symrf.layers.graph import Graph
+from symrf.layers.parallel import Parallel
 from symrf.layers.pointwise import BatchNorm, Pad, ReLU
 from symrf.layers.window import Conv, MaxPool
 from symrf.spec import loads

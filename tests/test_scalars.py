@@ -5,7 +5,8 @@ import sympy
 
 import symrf
 from symrf.errors import ExpressionError, ScalarTypeError
-from symrf.scalars import parse, scalar, symbol
+from symrf.expressions import parse
+from symrf.scalars import scalar, symbol
 
 
 @pytest.mark.parametrize(

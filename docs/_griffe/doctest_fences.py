@@ -36,8 +36,8 @@ def _anchor(target: str) -> str:
 def roles_to_markdown(text: str) -> str:
     """Turn Sphinx roles into autorefs links (full dotted targets) or inline code.
 
-    >>> roles_to_markdown("see :func:`~symrf.scalars.parse` and :class:`Field`")
-    'see [`parse`][symrf.scalars.parse] and `Field`'
+    >>> roles_to_markdown("see :func:`~symrf.expressions.parse` and :class:`Field`")
+    'see [`parse`][symrf.expressions.parse] and `Field`'
     """
 
     def replace(match: re.Match[str]) -> str:

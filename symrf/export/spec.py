@@ -30,10 +30,11 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from symrf.errors import SpecError
+from symrf.expressions import parse
 from symrf.layers.base import Layer
 from symrf.layers.compose import Repeat, Sequential
-from symrf.layers.graph import Graph, Parallel
-from symrf.scalars import parse
+from symrf.layers.graph import Graph
+from symrf.layers.parallel import Parallel
 from symrf.schema import OPS
 
 

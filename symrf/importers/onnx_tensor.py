@@ -20,7 +20,7 @@ import numpy as np
 from symrf.importers.onnx_dims import Atom, Map, broadcast, normalised_axis
 from symrf.importers.onnx_spatial import reduce_positions
 from symrf.layers.base import Layer
-from symrf.layers.graph import Merge
+from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import (
     GELU,
     BatchNorm,

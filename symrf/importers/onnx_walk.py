@@ -20,7 +20,8 @@ from symrf.importers.onnx_load import Shapes
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.context import Context
-from symrf.layers.graph import INPUT, Graph, Merge, Node
+from symrf.layers.graph import INPUT, Graph, Node
+from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import Identity
 
 

@@ -19,7 +19,8 @@ from symrf.errors import NetworkError, SpecError, SymrfError
 from symrf.importers.torch_axes import Dims, Flow, broadcast
 from symrf.layers.base import Layer
 from symrf.layers.context import Context
-from symrf.layers.graph import INPUT, Graph, Merge, Node
+from symrf.layers.graph import INPUT, Graph, Node
+from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import Identity
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from symrf.importers.torch_axes import BATCH, FEATURE, Flow, layout_after_view, permuted
 from symrf.importers.torch_build import Call, Handler
 from symrf.importers.torch_modules import adaptive, pad, pool
-from symrf.layers.graph import Merge
+from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import Crop, Identity, LayerNorm
 from symrf.layers.resample import Mode, PixelShuffle, PixelUnshuffle, Upsample
 from symrf.layers.whole import AdaptivePool, GlobalPool, Linear

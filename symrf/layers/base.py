@@ -23,7 +23,8 @@ import sympy
 
 from symrf.algebra import IntervalMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, located
-from symrf.scalars import Scalar, is_number, replaced, scalar
+from symrf.scalars import Scalar, is_number, scalar
+from symrf.substitution import replaced
 
 
 class Geometry(NamedTuple):

@@ -34,7 +34,8 @@ from symrf.layers.base import (
     provably,
 )
 from symrf.limits import MAX_BITS, MAX_UNROLL, abbreviated
-from symrf.scalars import Scalar, exact, expression, is_number, scalar, substituted, symbol
+from symrf.scalars import Scalar, exact, expression, is_number, scalar, symbol
+from symrf.substitution import substituted
 
 
 class Step(NamedTuple):

@@ -14,7 +14,7 @@ shortest path, the 1x1 branch, sees 1.
 """
 
 from symrf.layers.compose import Sequential
-from symrf.layers.graph import Merge, Parallel
+from symrf.layers.parallel import Merge, Parallel
 from symrf.layers.window import Conv
 
 SUMMARY = "DeepLab v3 ASPP head: 1x1 and 3x3 convs with dilations 6/12/18, concat, 1x1"

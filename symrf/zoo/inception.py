@@ -15,7 +15,7 @@ stride-1 layers SAME, so these figures need no input size. Receptive fields are 
 
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
-from symrf.layers.graph import Merge, Parallel
+from symrf.layers.parallel import Merge, Parallel
 from symrf.layers.window import AvgPool, Conv, MaxPool
 
 SUMMARY = "TF-Slim inception_v3 base (Mixed_5b..Mixed_7c, factorised 1x7/7x1 convs)"

@@ -13,7 +13,7 @@ receptive field is 483.
 
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
-from symrf.layers.graph import Parallel
+from symrf.layers.parallel import Parallel
 from symrf.layers.window import Conv, MaxPool
 
 SUMMARY_18 = "ResNet-18 (torchvision): basic blocks 2-2-2-2"

@@ -20,7 +20,7 @@ mobilenet_v1's last pointwise layer has RF 315, jump 32 and padding 126 at 224.
 
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
-from symrf.layers.graph import Parallel
+from symrf.layers.parallel import Parallel
 from symrf.layers.pointwise import Pad
 from symrf.layers.window import Conv, MaxPool
 

@@ -12,7 +12,7 @@ field of L levels is 1 + 2*(k-1)*(2**L - 1). Here k = 3 and L = 8: 1021.
 """
 
 from symrf.layers.compose import Sequential
-from symrf.layers.graph import Parallel
+from symrf.layers.parallel import Parallel
 from symrf.layers.pointwise import Pad
 from symrf.layers.window import Conv
 

@@ -12,7 +12,8 @@ make the receptive field depend on position: it repeats every 16 output pixels.
 """
 
 from symrf.layers.compose import Sequential
-from symrf.layers.graph import Graph, Merge, Node
+from symrf.layers.graph import Graph, Node
+from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import Crop
 from symrf.layers.resample import ConvTranspose
 from symrf.layers.window import Conv, MaxPool
