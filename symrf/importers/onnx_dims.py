@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 import sympy
 
@@ -66,11 +66,24 @@ def product(sizes: Sequence[Size]) -> Size:
     return total
 
 
+def as_expr(value: Any) -> sympy.Expr:
+    """A length as a sympy expression: sympy values kept, integers (numpy's too) converted.
+
+    Never ``sympify``: nothing read from a model file is parsed as text.
+
+    >>> as_expr(3) + 1
+    4
+    """
+    if isinstance(value, sympy.Basic):
+        return value  # type: ignore[return-value]
+    return sympy.Integer(int(value))
+
+
 def _ratio(big: Size, small: Size) -> Size:
     """``big / small`` when both are known: an int, a fraction or an expression."""
     if big is None or small is None:
         return None
-    value = sympy.cancel(sympy.sympify(big) / sympy.sympify(small))
+    value = sympy.cancel(as_expr(big) / as_expr(small))
     return int(value) if value.is_Integer else value
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import sympy
 
 from symrf.errors import NetworkError
+from symrf.importers.onnx_dims import as_expr
 
 _MAX_ELEMENTS = 10**7
 """Largest constant folded (the size subgraphs are tiny; weights are never folded)."""
@@ -65,7 +66,7 @@ def _divide(a: Any, b: Any) -> Any:
 
 def _int_divide(a: Any, b: Any) -> Any:
     if isinstance(a, sympy.Basic) or isinstance(b, sympy.Basic):
-        return sympy.floor(sympy.sympify(a) / sympy.sympify(b))
+        return sympy.floor(as_expr(a) / as_expr(b))
     return int(np.trunc(int(a) / int(b))) if int(a) * int(b) < 0 else int(a) // int(b)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import sympy
 
 from symrf.errors import NetworkError
-from symrf.importers.onnx_dims import Atom, Map, Size
+from symrf.importers.onnx_dims import Atom, Map, Size, as_expr
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.pointwise import Crop, Identity, Pad
@@ -312,7 +312,7 @@ def _ratio(size: Any, before: Size) -> Fraction | None:
     """An output length over an input length, when it is a known number."""
     if before is None or size is None:
         return None
-    ratio = sympy.cancel(sympy.sympify(size) / sympy.sympify(before))
+    ratio = sympy.cancel(as_expr(size) / as_expr(before))
     return Fraction(int(ratio.p), int(ratio.q)) if ratio.is_Rational else None
 
 
