@@ -34,14 +34,14 @@ def _blocks() -> list:
     blocks = []
     for path in sorted(DOCS.rglob("*.md")):
         text = path.read_text(encoding="utf-8")
+        # A page that imports a framework anywhere builds on it in every block.
+        missing = [package for package in _FRAMEWORKS if re.search(
+            rf"\b(import|from) {package}", text) and importlib.util.find_spec(package) is None]
+        marks = [pytest.mark.skip(reason=f"needs {missing[0]}")] if missing else []
         for match in FENCE.finditer(text):
             line = text.count("\n", 0, match.start()) + 1
             name = f"{path.relative_to(ROOT).as_posix()}:{line}"
             body = textwrap.dedent(match.group("body"))
-            missing = [package for package in _FRAMEWORKS if re.search(
-                rf"\b(import|from) {package}\b", body) and importlib.util.find_spec(
-                    package) is None]
-            marks = [pytest.mark.skip(reason=f"needs {missing[0]}")] if missing else []
             blocks.append(pytest.param(path, line, body, id=name, marks=marks))
     return blocks
 
