@@ -260,9 +260,10 @@ class _Walk:
     def nodes(self, entries: list[Any]) -> None:
         for index, entry in enumerate(entries):
             path = f"nodes[{index}]"
-            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-                raise self.fail(path, f"expected a node table with a string 'name', found "
-                                      f"{describe(entry)}.")
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not \
+                    entry["name"]:
+                raise self.fail(path, f"expected a node table with a non-empty string 'name', "
+                                      f"found {describe(entry)}.")
             where = f"{path} ({entry['name']})"
             if isinstance(entry.get("op"), str) and entry["op"] in MERGES:
                 self.keys(entry, Shape(("op", "name", "inputs"), ("inputs",)), where,
@@ -378,7 +379,7 @@ def json_schema() -> dict[str, Any]:
         "$defs": {
             "param": _JSON_TYPES[Kind.PARAM],
             "layer": {"oneOf": [_properties(shape_of(op), op) for op in layer_ops]},
-            "node": {"oneOf": [
+            "node": {"properties": {"name": {"type": "string", "minLength": 1}}, "oneOf": [
                 *(dict(_properties(shape_of(op), op, ("inputs",)),
                        required=["op", "name", *shape_of(op).required]) for op in layer_ops),
                 *(dict(_properties(Shape(("op", "name")), merge, ("inputs",)),
