@@ -26,12 +26,12 @@ from timing import ROOT, best_of, human
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-import slim_graphs  # tests/ is put on the path just above
-
 from symrf.engine import analyze
 from symrf.export.json import to_json
 from symrf.scalars import symbol
 from symrf.spec import loads
+
+import slim_graphs  # tests/ is put on the path just above
 
 N_IN = symbol("n_in")
 

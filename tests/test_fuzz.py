@@ -46,6 +46,13 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import symrf
+from symrf.cli import main
+from symrf.coverage import coverage
+from symrf.engine import analyze
+from symrf.errors import SymrfError
+
 from strategies_spec import (
     NAMES,
     POSITIVE_EXPRESSIONS,
@@ -62,12 +69,6 @@ from strategies_spec import (
     valid_documents,
     write,
 )
-
-import symrf
-from symrf.cli import main
-from symrf.coverage import coverage
-from symrf.engine import analyze
-from symrf.errors import SymrfError
 
 BUDGET = 10.0
 """Seconds one input may take: the contract's "a few seconds", with room for a loaded CI
@@ -217,8 +218,8 @@ def _check_json_figures(data: Any, where: str) -> None:
         for value in values if isinstance(values, list) else [values]:
             number = _json_number(value)
             if number is not None:
-                assert number >= low and (key == "jump" or number.denominator == 1), (
-                    f"{where}: {key} = {value}")
+                assert number >= low and (key != "jump" or number > 0), f"{where}: {key} = {value}"
+                assert key == "jump" or number.denominator == 1, f"{where}: {key} = {value}"
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:

@@ -6,11 +6,12 @@ import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies_spec import almost_valid_documents, junk, valid_documents
 
 from symrf.errors import SpecError
 from symrf.limits import MAX_NESTING
 from symrf.schema import check, json_schema
+
+from strategies_spec import almost_valid_documents, junk, valid_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.*"))

@@ -12,11 +12,12 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-import slim_graphs
 import sympy
 
 import symrf
 from symrf.report import FIGURES
+
+import slim_graphs
 
 N_IN = symrf.parse("n_in")
 SIZES = list(range(1, 301))
