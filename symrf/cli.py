@@ -233,6 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = " ".join(str(error).split())
         print(f"symrf: error: {message}", file=sys.stderr)
         return 2
+    except SystemExit as done:  # --help and --version print, then stop: the status, not a raise
+        return done.code if isinstance(done.code, int) else 0
     try:
         print(output)
     except BrokenPipeError:  # the reader stopped early (``symrf ... | head``): not an error

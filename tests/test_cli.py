@@ -184,3 +184,32 @@ def test_coverage_reports_holes_and_unproductive_layers(tmp_path, capsys):
 def test_coverage_needs_an_input_size(capsys):
     status, _, err = run(capsys, "coverage", "alexnet")
     assert status == 2 and "give --input N" in err
+
+
+def test_version_and_help_return_0(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"symrf {symrf_version()}"
+    assert main(["analyze", "--help"]) == 0
+    assert "package.module:attr" in capsys.readouterr().out
+
+
+def symrf_version():
+    import symrf
+
+    return symrf.__version__
+
+
+def test_upto_cuts_after_the_named_row(capsys):
+    status, out, _ = run(capsys, "analyze", "vgg16", "--upto", "pool3", "--format", "json")
+    data = json.loads(out)
+    assert status == 0 and data["layers"][-1]["name"] == "pool3"
+    assert (data["rf"], data["jump"], data["padding"]) == (44, 8, 18)
+    status, _, err = run(capsys, "analyze", "vgg16", "--upto", "pool9")
+    assert status == 2 and "--upto 'pool9' names no row of vgg16" in err
+
+
+def test_schema_prints_the_published_json_schema(capsys):
+    from symrf.schema import json_schema
+
+    assert main(["schema"]) == 0
+    assert json.loads(capsys.readouterr().out) == json_schema()
