@@ -21,14 +21,13 @@ from symrf.coverage import coverage
 from symrf.engine import analyze
 from symrf.errors import SymrfError, located
 from symrf.export import FORMATS
-from symrf.export.spec import document, to_json, to_toml
+from symrf.export.spec import write
 from symrf.expressions import parse
 from symrf.layers.base import Param, param
 from symrf.scalars import Scalar
 from symrf.schema import json_schema
 from symrf.search import CHUNK
 from symrf.solve import Target, solve
-from symrf.spec import Spec, loads
 
 
 class _Parser(argparse.ArgumentParser):
@@ -169,7 +168,7 @@ def run(argv: Sequence[str]) -> str:
     if args.verb == "solve" and "n_in" in args.unknowns and args.input is None:
         size = None  # solving for the input size replaces the spec's
     if args.verb == "convert":
-        return write_spec(spec, args.output, size)
+        return write(spec, args.output, size)
     values = read_settings(args.set)
     try:
         if args.verb == "coverage":
@@ -189,24 +188,6 @@ def run(argv: Sequence[str]) -> str:
         return FORMATS[args.format](report)
     except SymrfError as error:
         raise located(error, args.target) from None
-
-
-def write_spec(spec: Spec, path: str, size: Param | None) -> str:
-    """Write ``spec``'s network to ``path`` (TOML or JSON by its suffix); say what was written."""
-    kind = path.rpartition(".")[2].lower()
-    if kind not in ("toml", "json"):
-        raise SymrfError(f"-o {path!r}: name the output *.toml or *.json.")
-    doc = document(spec.network, size)
-    doc["name"] = spec.name
-    text = to_toml(doc) if kind == "toml" else to_json(doc)
-    loads(text, kind, path)  # what is written must read back
-    try:
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-    except OSError as error:
-        raise SymrfError(f"-o {path!r}: cannot write the file ({error.strerror}).") from None
-    rows = len(doc.get("layers", doc.get("nodes", ())))
-    return f"wrote {path}: {rows} {'nodes' if 'nodes' in doc else 'layers'}"
 
 
 def _progress_bar() -> Callable[[int, int], None]:

@@ -36,6 +36,7 @@ from symrf.layers.compose import Repeat, Sequential
 from symrf.layers.graph import Graph
 from symrf.layers.parallel import Parallel
 from symrf.schema import OPS
+from symrf.spec import Spec, loads
 
 
 class _Printer(StrPrinter):
@@ -188,3 +189,21 @@ def to_toml(doc: dict[str, Any]) -> str:
         for entry in doc.get(table, ()):
             lines += ["", f"[[{table}]]", *(f"{_key(k)} = {_inline(v)}" for k, v in entry.items())]
     return "\n".join(lines)
+
+
+def write(spec: Spec, path: str, size: Any = None) -> str:
+    """Write ``spec``'s network to ``path`` (TOML or JSON by its suffix); say what was written."""
+    kind = path.rpartition(".")[2].lower()
+    if kind not in ("toml", "json"):
+        raise SpecError(f"-o {path!r}: name the output *.toml or *.json.")
+    doc = document(spec.network, size)
+    doc["name"] = spec.name
+    text = to_toml(doc) if kind == "toml" else to_json(doc)
+    loads(text, kind, path)  # what is written must read back
+    try:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+    except OSError as error:
+        raise SpecError(f"-o {path!r}: cannot write the file ({error.strerror}).") from None
+    rows = len(doc.get("layers", doc.get("nodes", ())))
+    return f"wrote {path}: {rows} {'nodes' if 'nodes' in doc else 'layers'}"
