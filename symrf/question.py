@@ -37,9 +37,6 @@ from symrf.symbolic import derive
 from symrf.targets import DEFAULT_RANGE, INPUT, Relation, Target, Unknown
 from symrf.targets import unknowns as unknowns_from
 
-SPACE_LIMIT = MAX_ASSIGNMENTS
-"""Most assignments searched at all (:data:`symrf.limits.MAX_ASSIGNMENTS`)."""
-
 EXACT_LIMIT = 50_000
 """Most assignments checked one at a time on the exact path (no vectorised closed form)."""
 
@@ -191,10 +188,10 @@ class Question:
                 f"no candidates: {', '.join(map(str, self.unknowns))} holds no value; widen "
                 "the range."
             )
-        if space.size > SPACE_LIMIT:
+        if space.size > MAX_ASSIGNMENTS:
             raise TooLargeError(
                 f"{space.size:.3g} assignments ({' x '.join(map(str, space.shape))}) is more "
-                f"than the {SPACE_LIMIT:.0e} searched at most; narrow the ranges with --range "
+                f"than the {MAX_ASSIGNMENTS:.0e} searched at most; narrow the ranges with --range "
                 f"(the default is {DEFAULT_RANGE[0]}..{DEFAULT_RANGE[1]} per unknown)."
             )
         measure, method = self._measure(space)
