@@ -48,7 +48,7 @@ class IntervalMap:
     scale: Scalar
     lo: Scalar
     width: Scalar
-    narrow: Scalar = None  # type: ignore[assignment]  # defaults to width, see __post_init__
+    narrow: Scalar = None
     spread: Scalar = 0
     exact: bool = True
     """False when the hull of each unit only lies inside the map (resampling layers)."""

@@ -193,10 +193,10 @@ def exact_field(net: Layer, size: int | None, result_size: Scalar | None = None,
         rf_min=min(sizes),
         rf_min_path=narrowest,
         jump=jump,
-        left=left,  # type: ignore[arg-type]
-        right=right,  # type: ignore[arg-type]
-        center=None if first is None else divide(first[0] + first[1], 2),  # type: ignore[arg-type]
-        padding=None if left is None else -left,  # type: ignore[arg-type]
+        left=left,
+        right=right,
+        center=None if first is None else divide(first[0] + first[1], 2),
+        padding=None if left is None else -left,
         period=period,
         aligned=offset == 0,
         offset=offset,

@@ -43,8 +43,8 @@ def _power(base: Scalar, exponent: Scalar) -> Scalar:
     if is_number(base) and isinstance(exponent, int):
         if base == 0 and exponent < 0:
             raise ZeroDivisionError
-        if base != 0 and abs(exponent) * bits(base) > 2 * MAX_BITS:  # type: ignore[arg-type]
-            raise TooLargeError(f"{abbreviated(base)}**{exponent} is larger than symrf "  # type: ignore[arg-type]
+        if base != 0 and abs(exponent) * bits(base) > 2 * MAX_BITS:
+            raise TooLargeError(f"{abbreviated(base)}**{exponent} is larger than symrf "
                                 f"handles (2**{MAX_BITS})")
         return exact(Fraction(base) ** exponent)
     return exact(sympy.Pow(base, exponent))
@@ -130,9 +130,10 @@ def _build(node: ast.AST, text: str, where: str) -> Scalar:
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
         left = _build(node.left, text, where)
         right = _build(node.right, text, where)
-        if isinstance(node.op, ast.Pow) and is_number(right) and abs(right) > MAX_EXPONENT:
+        if isinstance(node.op, ast.Pow) and is_number(right) and not (
+                -MAX_EXPONENT <= right <= MAX_EXPONENT):
             raise ExpressionError(
-                f"{where}: exponent {abbreviated(right)} in {_quoted(text)} is too large "  # type: ignore[arg-type]
+                f"{where}: exponent {abbreviated(right)} in {_quoted(text)} is too large "
                 f"(limit {MAX_EXPONENT}); use a symbol for it."
             )
         if isinstance(node.op, ast.Div | ast.FloorDiv) and right == 0:
@@ -144,9 +145,9 @@ def _build(node: ast.AST, text: str, where: str) -> Scalar:
         except TooLargeError as error:
             raise ExpressionError(f"{where}: in {_quoted(text)}, {error}; use a symbol for "
                                   "it.") from None
-        if is_number(value) and bits(value) > MAX_BITS:  # type: ignore[arg-type]
+        if is_number(value) and bits(value) > MAX_BITS:
             raise ExpressionError(
-                f"{where}: {_quoted(text)} evaluates to {abbreviated(value)}, larger than "  # type: ignore[arg-type]
+                f"{where}: {_quoted(text)} evaluates to {abbreviated(value)}, larger than "
                 f"symrf handles (2**{MAX_BITS}); use a symbol for it."
             )
         return value

@@ -230,7 +230,7 @@ class Question:
             if not costs:
                 raise NoSolutionError(f"the cost {self.cost} is no finite number for any "
                                       "assignment meeting the target; change --minimize.")
-            least = min(costs)  # type: ignore[type-var]
+            least = min(costs)
             cheapest = [int(f) for f, s in zip(found.front, solutions, strict=True)
                         if s.cost == least]
             kept = {int(f) for f in front(space, cheapest, maximise)}
@@ -247,7 +247,7 @@ class Question:
         )
 
     def _measure(self, space: Space) -> tuple[Callable[[Any, dict[str, Any]], Outcome], str]:
-        huge = is_number(self.bound) and bits(self.bound) > 1000  # type: ignore[arg-type]
+        huge = is_number(self.bound) and bits(self.bound) > 1000
         if self.target.figure in SWEPT and not huge:  # floats cannot hold a huge bound
             try:
                 compiled = Compiled(self.net, self.input_size, self.names,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import keyword
 import math
 from fractions import Fraction
-from typing import TypeAlias
+from typing import TypeAlias, TypeGuard
 
 import sympy
 
@@ -99,7 +99,7 @@ def scalar(value: object, what: str = "value") -> Scalar:
     if isinstance(value, bool):
         raise ScalarTypeError(f"{what} is a bool ({value}); give an int.")
     if isinstance(value, int):
-        return check_bits(int(value), what)  # type: ignore[return-value]
+        return check_bits(int(value), what)
     if isinstance(value, Fraction):
         check_bits(value, what)
         return value.numerator if value.denominator == 1 else value
@@ -160,7 +160,7 @@ def expression(value: object, what: str = "value") -> sympy.Expr:
     return sympy.Integer(checked) if isinstance(checked, int) else checked
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[int | Fraction]:
     """Tell whether ``value`` is an exact Python number (not a sympy object).
 
     >>> is_number(3), is_number(Fraction(1, 2)), is_number(symbol("k"))
@@ -234,7 +234,7 @@ def maximum(*values: Scalar) -> Scalar:
     (5, k + 2)
     """
     if all(is_number(value) for value in values):
-        return max(values)  # type: ignore[type-var]  # ints and Fractions compare exactly
+        return max(values)
     return exact(sympy.Max(*values))
 
 
@@ -245,7 +245,7 @@ def minimum(*values: Scalar) -> Scalar:
     2
     """
     if all(is_number(value) for value in values):
-        return min(values)  # type: ignore[type-var]  # ints and Fractions compare exactly
+        return min(values)
     return exact(sympy.Min(*values))
 
 

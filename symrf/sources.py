@@ -41,7 +41,7 @@ def read(target: str, upto: str | None = None, input_size: Param | None = None) 
     if suffix == ".onnx":
         from symrf.importers.onnx import load_onnx_target
 
-        return load_onnx_target(target, upto=upto, input_size=input_size)  # type: ignore[no-any-return]
+        return load_onnx_target(target, upto=upto, input_size=input_size)
     if not _exists(target) and _MODULE.fullmatch(target):
         from symrf.importers.torch import load_torch_target
 

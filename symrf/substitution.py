@@ -61,13 +61,13 @@ def replaced(expr: sympy.Basic, values: Mapping[sympy.Symbol, object], what: str
     for node in sympy.postorder_traversal(expr):
         if isinstance(node, sympy.Pow | GeometricSum) and node.free_symbols:
             _check_power(node, values, what)
-    result = expr.xreplace(values)  # type: ignore[arg-type]
+    result = expr.xreplace(values)
     if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise ExpressionError(f"{what}: {expr} divides by zero for the values given; "
                               "check the values (symbols stand for positive integers).")
-    value = exact(result)  # type: ignore[arg-type]
-    if is_number(value) and bits(value) > MAX_BITS:  # type: ignore[arg-type]
-        raise TooLargeError(f"{what}: {expr} is {abbreviated(value)} for the values given, "  # type: ignore[arg-type]
+    value = exact(result)
+    if is_number(value) and bits(value) > MAX_BITS:
+        raise TooLargeError(f"{what}: {expr} is {abbreviated(value)} for the values given, "
                             f"larger than symrf handles (2**{MAX_BITS}).")
     return value
 
@@ -103,7 +103,7 @@ def _decide(condition: sympy.Basic, values: Mapping[sympy.Symbol, sympy.Expr]) -
         inner = _decide(condition.args[0], values)
         return None if inner is None else not inner
     try:
-        decided = condition.xreplace(values)  # type: ignore[arg-type]
+        decided = condition.xreplace(values)
     except TypeError:  # a comparison with nan: the case it guards is not this one
         return None
     return True if decided is sympy.true else False if decided is sympy.false else None

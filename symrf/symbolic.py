@@ -253,7 +253,7 @@ class Shifts:
 
     def _written_as(self, term: sympy.Basic, finish: Finish) -> Scalar:
         if term not in self._written:
-            self._written[term] = finish(self.terms[term][0])  # type: ignore[index]
+            self._written[term] = finish(self.terms[term][0])
         return self._written[term]
 
 
@@ -327,7 +327,7 @@ def formula_text(value: sympy.Basic) -> str:
     >>> formula_text(k + s*(k - 1)) == str(k + s*(k - 1))
     True
     """
-    return _PRINTER.doprint(value)  # type: ignore[no-any-return]
+    return _PRINTER.doprint(value)
 
 
 def input_symbols(axes: int) -> tuple[sympy.Symbol, ...]:

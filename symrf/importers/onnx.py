@@ -183,4 +183,4 @@ def load_onnx_target(path: str, *, upto: str | None = None, input_size: object =
         if isinstance(size, tuple) and len(set(size)) == 1:
             size = size[0]
     name = os.path.splitext(os.path.basename(path))[0]
-    return Spec(name, net, size)  # type: ignore[arg-type]
+    return Spec(name, net, size)

@@ -75,7 +75,7 @@ def as_expr(value: Any) -> sympy.Expr:
     4
     """
     if isinstance(value, sympy.Basic):
-        return value  # type: ignore[return-value]
+        return value
     return sympy.Integer(int(value))
 
 

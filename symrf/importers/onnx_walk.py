@@ -182,7 +182,7 @@ def _length(layer: Layer, axis: int, size: Size) -> Size:
     if size is None:
         return None
     try:
-        return layer.axis(axis).geometry(size).sizes(size)  # type: ignore[no-any-return]
+        return layer.axis(axis).geometry(size).sizes(size)
     except SymrfError:
         return None
 

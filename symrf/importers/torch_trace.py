@@ -29,7 +29,7 @@ def trace(torch: Any, module: Any, input_size: Any, leaves: Iterable[type | str]
     kinds = tuple(item for item in leaves if isinstance(item, type))
     names = {item for item in leaves if isinstance(item, str)}
 
-    class _Tracer(Tracer):  # type: ignore[misc]  # torch is untyped here
+    class _Tracer(Tracer):
         record_stack_traces = True
 
         def is_leaf_module(self, m: Any, qualified_name: str) -> bool:

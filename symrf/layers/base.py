@@ -108,7 +108,7 @@ class Layer(metaclass=_Checked):
         >>> Conv(kernel=3).params()
         {'kernel': 3, 'stride': 1, 'dilation': 1, 'padding': 0}
         """
-        names = _param_names(type(self))  # type: ignore[arg-type]  # classes are hashable
+        names = _param_names(type(self))
         return {name: getattr(self, name) for name in names}
 
     def axes(self) -> int:
@@ -144,7 +144,7 @@ class Layer(metaclass=_Checked):
         for value in self.params().values():
             for item in value if isinstance(value, tuple) else (value,):
                 if isinstance(item, sympy.Basic):
-                    found |= item.free_symbols  # type: ignore[arg-type]
+                    found |= item.free_symbols
         return found
 
     def label(self) -> str:

@@ -149,7 +149,7 @@ class Sequential(Layer):
         """Propagate ``units`` back through every layer."""
         lengths = [size, *[step.size for step in self.steps(size)][:-1]]
         for layer, length in zip(reversed(self.layers), reversed(lengths), strict=True):
-            units = layer.reads(units, length)  # type: ignore[arg-type]
+            units = layer.reads(units, length)
         return units
 
     def period_factor(self) -> int:
@@ -248,7 +248,7 @@ class Repeat(Layer):
         if not self.indexed:
             return self.block
         value = sympy.Integer(number) if isinstance(number, int) else number
-        return self.block.substitute({self.index: value})  # type: ignore[dict-item]
+        return self.block.substitute({self.index: value})
 
     @property
     def indexed(self) -> bool:
@@ -286,7 +286,7 @@ class Repeat(Layer):
             lengths.append(None if size is None else int(block.geometry(lengths[-1]).sizes(
                 lengths[-1])))
         for block, length in reversed(list(zip(copies, lengths[: len(copies)], strict=True))):
-            units = block.reads(units, length)  # type: ignore[arg-type]
+            units = block.reads(units, length)
         return units
 
     def period_factor(self) -> int:
@@ -314,7 +314,7 @@ class Repeat(Layer):
 
     def _check_magnitude(self, scale: Scalar, times: Scalar) -> None:
         if is_number(scale) and scale != 1 and scale != 0:
-            bits = min(times, 2**64) * abs(math.log2(abs(scale)))  # no float overflow
+            bits = min(times, 2**64) * abs(math.log2(abs(float(scale))))  # no float overflow
             if bits > MAX_BITS:
                 raise TooLargeError(
                     f"{abbreviated(times)} repetitions of a block with jump {scale} give "

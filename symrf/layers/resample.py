@@ -240,7 +240,7 @@ _MODE_NAMES = {"bilinear": "linear", "trilinear": "linear", "bicubic": "cubic",
 
 
 def _denominator(value: Scalar) -> int:
-    return Fraction(value).denominator if is_number(value) else 1  # type: ignore[arg-type]
+    return Fraction(value).denominator if is_number(value) else 1
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -163,8 +163,8 @@ class Window(Layer):
         0
         """
         if self.padding_right is not None:
-            return self.padding_right  # type: ignore[no-any-return]
-        return 0 if self.padding is Padding.VALID else self.padding  # type: ignore[no-any-return]
+            return self.padding_right
+        return 0 if self.padding is Padding.VALID else self.padding
 
     def left_padding(self, size: Scalar | None) -> Scalar:
         """Padding added left of position 0 (for TF SAME with a stride, from the length).
@@ -175,7 +175,7 @@ class Window(Layer):
         if self.padding is Padding.VALID:
             return 0
         if self.padding is not Padding.SAME:
-            return self.padding  # type: ignore[no-any-return]
+            return self.padding
         span = self.dilation * (self.kernel - 1)
         if self.stride == 1:
             return floor(divide(span, 2))

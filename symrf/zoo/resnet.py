@@ -42,7 +42,7 @@ def bottleneck(stride: int = 1, project: bool = False) -> Parallel:
     return Parallel(main, _skip(stride, project), name="bottleneck")
 
 
-def _stage(block, units: int, stride: int, name: str) -> Sequential:  # type: ignore[no-untyped-def]
+def _stage(block, units: int, stride: int, name: str) -> Sequential:
     blocks = [block(stride, True)] + [block() for _ in range(units - 1)]
     return Sequential(*blocks, name=name)
 
