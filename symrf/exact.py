@@ -105,7 +105,7 @@ class _Reader:
                 continue
             self.budget.charge(len(wanted) * self.fan_in[node.name])
             (source,) = node.inputs
-            found = node.layer.reads(wanted, self.lengths[source])  # type: ignore[arg-type]
+            found = node.layer.reads(wanted, self.lengths[source])  # type: ignore[arg-type]  # numeric networks: lengths are ints
             needed[source] = needed.get(source, set()) | found
         return needed.get(INPUT, set())
 

@@ -121,6 +121,6 @@ class Field:
 
 def _inward(rounding: Callable[[Scalar], Scalar], value: Scalar) -> Scalar:
     """Round a bound to whole pixels, except formulas with Max/Min (see ``Field._bound``)."""
-    if not is_number(value) and value.has(sympy.Max, sympy.Min):  # type: ignore[union-attr]
+    if not is_number(value) and value.has(sympy.Max, sympy.Min):  # type: ignore[union-attr]  # not a number: an expression
         return value
     return rounding(value)

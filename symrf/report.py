@@ -155,7 +155,7 @@ class _Chain:
             upto: Layer = self.chain.upto(self.chain.nodes[index].name)
         else:
             upto = Sequential(*self.layers[: index + 1])
-        return exact_field(upto, self.size, size, self.budget)  # type: ignore[arg-type]
+        return exact_field(upto, self.size, size, self.budget)  # type: ignore[arg-type]  # numeric: an int length
 
     def prefix(self, index: int) -> tuple[IntervalMap, Scalar | None]:
         """The map of layers ``0..index`` and the length after them."""

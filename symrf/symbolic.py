@@ -62,7 +62,7 @@ def tidy(value: Scalar) -> Scalar:
         return value
     if huge_power(value):  # sympy's checks would hunt the roots of s**(10**90): no rewriting
         with sympy.evaluate(False):
-            return value.rewrite(sympy.Piecewise)  # type: ignore[union-attr]
+            return value.rewrite(sympy.Piecewise)  # type: ignore[union-attr]  # not a number: an expression
     expr = _collect(value)
     if _has_series(expr):
         expr = sympy.piecewise_fold(expr.rewrite(sympy.Piecewise))

@@ -142,7 +142,7 @@ def document(net: Layer, input_size: Any = None) -> dict[str, Any]:
     nodes = []
     for index, node in enumerate(top.nodes):
         if node.layer is None:
-            entry = {"name": node.name, "op": node.merge.value}  # type: ignore[union-attr]
+            entry = {"name": node.name, "op": node.merge.value}  # type: ignore[union-attr]  # a node without a layer is a merge
         else:
             entry = {"name": node.name, **layer_entry(node.layer, index)}
             entry["name"] = node.name

@@ -62,7 +62,7 @@ def product(sizes: Sequence[Size]) -> Size:
         return None
     total: int | sympy.Expr = 1
     for size in sizes:
-        total = total * size  # type: ignore[operator]
+        total = total * size  # type: ignore[operator]  # sizes are ints or sympy expressions
     return total
 
 

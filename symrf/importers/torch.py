@@ -44,7 +44,7 @@ def _torch() -> Any:
 
     if not getattr(torch_modules, "_LOADED", False):
         torch_modules.builtins()
-        torch_modules._LOADED = True  # type: ignore[attr-defined]
+        torch_modules._LOADED = True  # type: ignore[attr-defined]  # a module-level flag, set once
     return torch
 
 
@@ -122,10 +122,10 @@ def from_torch(
     if upto is not None and hasattr(network, "upto"):
         network = network.upto(output)
     elif upto is not None:
-        names = [layer.name for layer in network.layers]  # type: ignore[attr-defined]
+        names = [layer.name for layer in network.layers]  # type: ignore[attr-defined]  # not a Graph: a Sequential
         from symrf.layers.compose import Sequential
 
-        network = Sequential(*network.layers[: names.index(output) + 1],  # type: ignore[attr-defined]
+        network = Sequential(*network.layers[: names.index(output) + 1],  # type: ignore[attr-defined]  # a Sequential
                              name=name)
     return network
 

@@ -46,7 +46,7 @@ class Flow:
 
     def with_(self, **changes: object) -> Flow:
         """A copy with some fields changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)  # type: ignore[arg-type]  # fields given by name
 
     def spatial(self) -> dict[int, int]:
         """Spatial axis -> its position among the dimensions."""

@@ -75,16 +75,16 @@ class Builder:
         if not context:
             if len(sources) == 1:
                 return local[0].with_(shape=call.shape, dims=dims)
-            self.nodes.append(Node(call.name, sources, merge=mode))  # type: ignore[arg-type]
+            self.nodes.append(Node(call.name, sources, merge=mode))  # type: ignore[arg-type]  # sources: node names
             return Flow(call.name, call.shape, dims)
         call.name = call.owner_name()
         if not self.include:  # listed where the figures leave it out
             self.context.append(call.name)
         if len(sources) > 1:
             joined = f"{call.name}.local"
-            self.nodes.append(Node(joined, sources, merge=mode))  # type: ignore[arg-type]
+            self.nodes.append(Node(joined, sources, merge=mode))  # type: ignore[arg-type]  # sources: node names
             sources = (joined,)
-        self.nodes.append(Node(call.name, sources, Context(include=self.include)))  # type: ignore[arg-type]
+        self.nodes.append(Node(call.name, sources, Context(include=self.include)))  # type: ignore[arg-type]  # sources: node names
         return Flow(call.name, call.shape, dims)
 
 

@@ -182,7 +182,7 @@ def pad(call: Call, amounts: Any) -> Flow:
         raise call.unmapped(f"pads some sides and crops others ({amounts})")
     sign = 1 if kind is Pad else -1
     squeeze = call.squeeze
-    return call.emit(kind(left=squeeze([sign * v for v in lefts]),  # type: ignore[call-arg]
+    return call.emit(kind(left=squeeze([sign * v for v in lefts]),  # type: ignore[call-arg]  # kind is Pad or Crop
                           right=squeeze([sign * v for v in rights])))
 
 

@@ -51,7 +51,7 @@ class _Checked(type):
         try:
             return super().__call__(*args, **kwargs)
         except TypeError as error:
-            signature = inspect.signature(cls.__init__)  # type: ignore[misc]
+            signature = inspect.signature(cls.__init__)  # type: ignore[misc]  # read, not called
             try:
                 signature.bind(None, *args, **kwargs)
             except TypeError as wrong:

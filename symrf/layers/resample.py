@@ -185,7 +185,7 @@ class Upsample(Layer):
         if self.mode is Mode.NEAREST:
             spread = divide(f - 1, f)
             return Geometry(IntervalMap(divide(1, f), -spread, spread, exact=False), sizes)
-        extra = _REACH[self.mode]  # type: ignore[index]
+        extra = _REACH[self.mode]  # type: ignore[index]  # a Mode after __post_init__
         if self.align_corners:
             scale = self._corner_scale(size)
             reach = 1 - divide(1, _denominator(scale))
@@ -203,7 +203,7 @@ class Upsample(Layer):
         f = self.factor
         if self.mode is Mode.NEAREST:
             return {x // f for x in units}
-        extra = _REACH[self.mode]  # type: ignore[index]
+        extra = _REACH[self.mode]  # type: ignore[index]  # a Mode after __post_init__
         scale = self._corner_scale(size) if self.align_corners else None
         found = set()
         for x in units:
