@@ -68,6 +68,9 @@ def load(path: str | Path) -> Spec:
     """
     source = str(path)
     suffix = Path(source).suffix.lower()
+    if _is_directory(source):
+        raise SpecError(f"{_shown(source)}: not a regular file (a directory); give the path "
+                        "of a spec file.")
     if suffix not in (".toml", ".json"):
         raise SpecError(
             f"{_shown(source)}: unknown spec format {_shown(suffix) or '(no extension)'!r}; "
@@ -114,6 +117,13 @@ def read_bytes(source: str, limit: int = MAX_FILE_BYTES) -> bytes:
     if len(data) > limit:
         raise SpecError(f"{_shown(source)}: more than the limit of {limit} bytes for one file.")
     return data
+
+
+def _is_directory(source: str) -> bool:
+    try:
+        return os.path.isdir(source)
+    except (OSError, ValueError):  # a name the OS refuses: reported when it is read
+        return False
 
 
 def _kind(mode: int) -> str:
