@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="symrf", description="Symbolic and exact receptive fields.")
     parser.add_argument("--version", action="version", version=f"symrf {__version__}")
     verbs = parser.add_subparsers(dest="verb", required=True, parser_class=_Parser)
-    analyze = verbs.add_parser("analyze", help="figures of a spec file or built-in model")
+    analyze = verbs.add_parser(
+        "analyze", help="figures of a spec file, built-in model, ONNX file or PyTorch module"
+    )
     analyze.add_argument("target", help=_TARGET)
     analyze.add_argument("--upto", metavar="ROW", help=_UPTO)
     analyze.add_argument(
