@@ -31,7 +31,16 @@ from dataclasses import dataclass
 import sympy
 
 from symrf.errors import NetworkError
-from symrf.scalars import Scalar, divide, floor, geometric, is_number, maximum, minimum
+from symrf.scalars import (
+    Scalar,
+    divide,
+    floor,
+    geometric,
+    high_degree,
+    is_number,
+    maximum,
+    minimum,
+)
 from symrf.scalars import exact as exact_value
 
 
@@ -214,7 +223,11 @@ class SizeMap:
 def _integral(value: Scalar) -> bool:
     if is_number(value):
         return isinstance(value, int)
-    return whole(value) or bool(getattr(value, "is_integer", False))
+    if whole(value):
+        return True
+    if high_degree(value):  # sympy would search the roots of a high-degree polynomial
+        return False  # "not shown": the maps stay a chain, which is exact too
+    return bool(getattr(value, "is_integer", False))
 
 
 def whole(expr: sympy.Basic) -> bool:

@@ -203,15 +203,15 @@ def _worth_evaluating(value: sympy.Expr) -> bool:
     """
     names = set()
     for node in sympy.preorder_traversal(value):  # one walk: this runs for every floor
-        if isinstance(node, sympy.Max | sympy.Min) or _huge(node):
+        if isinstance(node, sympy.Max | sympy.Min) or _huge(node, HIGH_DEGREE):
             return False
         if node.is_Symbol:
             names.add(node)
     return len(names) <= _EVALUATE_LIMIT
 
 
-def _huge(node: sympy.Basic) -> bool:
-    return bool(node.is_Pow and node.exp.is_Integer and abs(node.exp) > MAX_EXPONENT)
+def _huge(node: sympy.Basic, limit: int = MAX_EXPONENT) -> bool:
+    return bool(node.is_Pow and node.exp.is_Integer and abs(node.exp) > limit)
 
 
 def huge_power(value: sympy.Basic) -> bool:
@@ -225,6 +225,20 @@ def huge_power(value: sympy.Basic) -> bool:
     (True, False)
     """
     return any(_huge(node) for node in sympy.preorder_traversal(value))
+
+
+HIGH_DEGREE = 16
+"""Past this exponent sympy's sign and integer checks search the roots of a polynomial of that
+degree (seconds at 94, forever at ``2**1024``): such questions are answered "not shown"."""
+
+
+def high_degree(value: sympy.Basic) -> bool:
+    """Whether ``value`` holds a power with a numeric exponent past :data:`HIGH_DEGREE`.
+
+    >>> high_degree(symbol("s") ** 94), high_degree(symbol("s") ** 3)
+    (True, False)
+    """
+    return any(_huge(node, HIGH_DEGREE) for node in sympy.preorder_traversal(value))
 
 
 def maximum(*values: Scalar) -> Scalar:

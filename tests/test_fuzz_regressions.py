@@ -303,6 +303,15 @@ FOUND_BY_FUZZING = [
         mentions=("vanish",)),
     spec_case("zero-to-a-negative-symbolic-power", _doc({"op": "conv", "kernel": "0**(-k)"}),
               "error", mentions=("kernel",)),
+    spec_case("zero-repeats-of-a-heavy-symbolic-block", _doc(  # found by the long profile
+        {"op": "repeat", "times": 0, "layers": [
+            {"op": "repeat", "times": "2**1024", "layers": [
+                {"op": "conv", "kernel": "k", "stride": "k"}]}]},
+        {"op": "conv", "kernel": "k"}), "answer", "--format", "json", figures=(("rf", "k"),)),
+    spec_case("huge-stride-repeated", _doc(  # its size in bits, not a float overflow
+        {"op": "repeat", "times": 2, "layers": [{"op": "conv", "kernel": 3,
+                                                 "stride": "2**1024"}]}),
+        "answer", "--format", "json", figures=(("jump", 2**2048),)),
     spec_case("every-unit-reads-nothing", _doc(  # rf 0 is the truth (DESIGN section 1)
         {"op": "convtranspose", "kernel": 1, "stride": 2, "padding": 1},
         {"op": "conv", "kernel": 1, "stride": 2}), "answer", "--input", "24", "--format",

@@ -17,6 +17,7 @@ import dataclasses
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, NamedTuple
 
 import sympy
@@ -263,6 +264,8 @@ class Repeat(Layer):
     def geometry(self, size: Scalar | None) -> Geometry:
         """The block's geometry to the power ``times`` (closed form, or unrolled if it must)."""
         times = self.times
+        if times == 0:  # no repetition: the block is never applied, nor composed
+            return Geometry(IDENTITY, SAME_SIZE)
         if self.block.size_dependent or (self.indexed and is_number(times)):
             return self._unrolled(size)
         if self.indexed:
@@ -314,7 +317,9 @@ class Repeat(Layer):
 
     def _check_magnitude(self, scale: Scalar, times: Scalar) -> None:
         if is_number(scale) and scale != 1 and scale != 0:
-            bits = min(times, 2**64) * abs(math.log2(abs(float(scale))))  # no float overflow
+            size = abs(math.log2(abs(scale.numerator)) - math.log2(scale.denominator)) if \
+                isinstance(scale, Fraction) else abs(math.log2(abs(scale)))  # exact for big ints
+            bits = min(times, 2**64) * size  # no float overflow
             if bits > MAX_BITS:
                 raise TooLargeError(
                     f"{abbreviated(times)} repetitions of a block with jump {scale} give "
