@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, overload
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
-from symrf.errors import SymrfError
+from symrf.errors import SymrfError, located
 from symrf.field import FIGURES, Field, Finish, unchanged
 from symrf.layers.base import Geometry, Layer, located_at
 from symrf.layers.compose import Sequential, Step, check_size
@@ -145,7 +145,15 @@ class _Chain:
         if self.fold is not None:
             finish = self.fold.finishing(finish)
         if span.exact or not self.numeric:
-            return Field.of(span, size, finish)
+            field = Field.of(span, size, finish)
+            if field.size is not None and not self.numeric:  # a formula that tidies to <= 0
+                try:
+                    check_size(field.size)
+                except SymrfError as error:
+                    where = (f"layers[{index}] ({self.layers[index].row_name(index)})"
+                             if self.layers else f"node {self.chain.nodes[index].name!r}")  # type: ignore[union-attr]  # a Graph
+                    raise located(error, where) from None
+            return field
         from symrf.exact import Budget, exact_field  # the exact engine builds on this module
 
         if self.budget is None:

@@ -312,6 +312,10 @@ FOUND_BY_FUZZING = [
         {"op": "repeat", "times": 2, "layers": [{"op": "conv", "kernel": 3,
                                                  "stride": "2**1024"}]}),
         "answer", "--format", "json", figures=(("jump", 2**2048),)),
+    spec_case("symbolic-pools-that-vanish-for-every-kernel", to_json({  # the long profile
+        "input": {"size": 2}, "layers": [{"op": "maxpool", "kernel": "k + 1"},
+                                         {"op": "maxpool", "kernel": "k + 1"}]}),
+        "error", mentions=("vanish",)),
     spec_case("every-unit-reads-nothing", _doc(  # rf 0 is the truth (DESIGN section 1)
         {"op": "convtranspose", "kernel": 1, "stride": 2, "padding": 1},
         {"op": "conv", "kernel": 1, "stride": 2}), "answer", "--input", "24", "--format",
