@@ -37,6 +37,7 @@ from symrf.importers.onnx_load import (
     infer_shapes,
     load_model,
 )
+from symrf.importers.onnx_resize import RESIZE
 from symrf.importers.onnx_spatial import SPATIAL
 from symrf.importers.onnx_tensor import tensor_ops
 from symrf.importers.onnx_walk import GlobalContext, Walk, wrap
@@ -46,7 +47,7 @@ from symrf.layers.graph import INPUT, Graph
 
 __all__ = ["GlobalContext", "from_onnx", "load_onnx_target"]
 
-OPS: dict[str, Any] = {**tensor_ops(), **SPATIAL}
+OPS: dict[str, Any] = {**tensor_ops(), **SPATIAL, **RESIZE}
 """ONNX op type -> handler ``(walk, node, row_name)``: the importer's one table."""
 
 _UNSUPPORTED = ("symrf cannot tell how this op moves positions; export the model without it, "
