@@ -39,7 +39,7 @@ def trace(torch: Any, module: Any, input_size: Any, leaves: Iterable[type | str]
     if example is None:
         example = _example(torch, module, input_size)
     was_training = module.training
-    module.train(False)  # evaluation mode (what module.eval() does)
+    module.train(False)  # evaluation mode
     try:
         graph = _Tracer().trace(module)
         if upto is not None:
