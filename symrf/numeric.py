@@ -23,6 +23,7 @@ import sympy
 
 from symrf.errors import NetworkError, ScalarTypeError
 from symrf.layers.base import Layer
+from symrf.plan import compiled
 from symrf.report import FIGURES, Report, analyse, network
 from symrf.scalars import exact, is_number, scalar, symbol
 from symrf.symbolic import derive, input_sizes
@@ -72,6 +73,11 @@ def evaluate(net: Layer, input_size: object = None, **values: object) -> Report:
     for size in sizes:
         if size is not None and not is_number(size):
             raise NetworkError(f"input size {size} is symbolic; evaluate needs a number.")
+    plan = compiled(top)
+    if plan is not None:  # a chain of exact whole-number maps: the compiled fast path
+        report = plan.report(sizes, size_known=input_size is not None)
+        if report is not None:
+            return report
     return analyse(top, sizes, exact, eager=True, size_known=input_size is not None)
 
 

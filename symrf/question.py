@@ -15,6 +15,7 @@ answers exactly, and finds the failing neighbours and the relaxed roots.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from symrf.layers.base import Layer
 from symrf.limits import MAX_ASSIGNMENTS, MAX_TIES, bits
 from symrf.measure import cost_function, exact_measure, vector_measure
 from symrf.numeric import SWEPT, Compiled, bind, evaluate
+from symrf.parametric import Evaluator
 from symrf.report import FIGURES, Report, network
 from symrf.roots import relaxed_roots
 from symrf.scalars import Scalar, exact, expression, is_number, scalar, symbol
@@ -139,6 +141,11 @@ class Question:
             cost = substituted(cost, {symbol(k): v for k, v in derived.items()})
         return cls(general, top, target, bound, unknowns, numbers, derived, input_size, cost)
 
+    @functools.cached_property
+    def evaluator(self) -> Evaluator:
+        """Evaluates the network per assignment, each layer compiled once per value."""
+        return Evaluator(self.net)
+
     @property
     def names(self) -> list[str]:
         """The unknowns' names, in order."""
@@ -157,7 +164,7 @@ class Question:
             spent = expression(self.cost).xreplace(bind(assignment))
             cost = exact(spent) if spent.is_Rational else None
         try:
-            report = evaluate(self.net, input_size=size, **values)
+            report = self.evaluator(size, values)
             figures = {name: report.figure(name) for name in FIGURES
                        if name != "size" or report.size_known}
         except SymrfError as error:

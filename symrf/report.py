@@ -40,6 +40,8 @@ from symrf.scalars import Scalar, exact, is_number
 class _Figures:
     """Figure attributes that read a scalar for one axis and a tuple for several."""
 
+    __slots__ = ()
+
     axes: tuple[Field, ...]
     per_axis: bool
 
@@ -73,9 +75,38 @@ for _name in FIGURES:  # report.rf, row.jump, ...: one property per figure
     setattr(_Figures, _name, _figure_property(_name))
 
 
-@dataclass(frozen=True)
 class Row(_Figures):
-    """The figures after one top-level layer of a network."""
+    """The figures after one top-level layer of a network.
+
+    ``name`` and ``op`` label the row, ``axes`` holds one :class:`Field` per axis, and
+    ``per_axis`` says whether figures are tuples. Rows of the general engine hold their
+    fields; rows of the compiled plan (:mod:`symrf.plan`) read them from the plan's lists.
+    """
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:  # labels every row provides (fields of FieldRow, properties elsewhere)
+        @property
+        def name(self) -> str: ...  # noqa: D102
+        @property
+        def op(self) -> str: ...  # noqa: D102
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter: the row as a one-line table, formulas typeset (:mod:`symrf.notebook`)."""
+        from symrf.notebook import repr_html
+
+        return repr_html(self)
+
+    def _repr_latex_(self) -> str | None:
+        """Jupyter: the row's figures as display math (:mod:`symrf.notebook`)."""
+        from symrf.notebook import repr_latex
+
+        return repr_latex(self)
+
+
+@dataclass(frozen=True)
+class FieldRow(Row):
+    """A row that holds its :class:`Field` objects (the general engine's rows)."""
 
     name: str
     op: str
@@ -229,7 +260,13 @@ class Shifting(Fold, Protocol):
         """``finish`` for figures this fold composed (e.g. with its own terms written out)."""
 
 
-class Rows(Sequence[Row]):
+class RowList(Sequence[Row]):
+    """The rows of a report, in order; ``output`` is the index of the network's output row."""
+
+    output: int
+
+
+class Rows(RowList):
     """The per-layer rows of a report, each built (and kept) when first read."""
 
     def __init__(
@@ -261,7 +298,7 @@ class Rows(Sequence[Row]):
             fields = tuple(
                 chain.field(index, self._finish) for chain in self._chains
             )
-            self._rows[index] = Row(*self._labels[index], fields, self._per_axis)
+            self._rows[index] = FieldRow(*self._labels[index], fields, self._per_axis)
         return self._rows[index]
 
     def __iter__(self) -> Iterator[Row]:
@@ -277,7 +314,7 @@ class Report(_Figures):
     """
 
     name: str
-    layers: Rows
+    layers: RowList
     per_axis: bool
     size_known: bool = False
     context: tuple[str, ...] = ()
@@ -288,6 +325,18 @@ class Report(_Figures):
     def axes(self) -> tuple[Field, ...]:  # type: ignore[override]
         """The network's figures, one :class:`Field` per axis."""
         return self.layers[self.layers.output].axes
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter: the report as a table, formulas typeset (:mod:`symrf.notebook`)."""
+        from symrf.notebook import repr_html
+
+        return repr_html(self)
+
+    def _repr_latex_(self) -> str | None:
+        """Jupyter: the closed forms and rows as display math (:mod:`symrf.notebook`)."""
+        from symrf.notebook import repr_latex
+
+        return repr_latex(self)
 
 
 def network(net: Layer) -> Sequential | Graph:
@@ -309,7 +358,17 @@ def labels(top: Sequential | Graph) -> list[tuple[str, str]]:
     """
     if isinstance(top, Graph):
         return [(node.name, node.op) for node in top.nodes]
-    return [(layer.row_name(i), layer.op) for i, layer in enumerate(top.layers)]
+    return row_labels(top.layers)
+
+
+def row_labels(layers: Sequence[Layer]) -> list[tuple[str, str]]:
+    """``(name, op)`` of each layer of a chain.
+
+    >>> from symrf.layers.window import Conv
+    >>> row_labels([Conv(kernel=3)])
+    [('conv_0', 'conv')]
+    """
+    return [(layer.row_name(i), layer.op) for i, layer in enumerate(layers)]
 
 
 def analyse(

@@ -186,13 +186,35 @@ class Window(Layer):
     def reads(self, units: Units, size: int | None) -> Units:
         """Units ``s*x - left + t*d`` for ``t < k``."""
         left = self.left_padding(size)
-        taps = [t * self.dilation - left for t in range(self.kernel)]
-        return {self.stride * x + tap for x in units for tap in taps}
+        s, d, k = self.stride, self.dilation, self.kernel
+        if units and k > 1 and (s == 1 or d == 1):
+            # A run of units reads a run when the kernel's taps close the gaps: with s == 1
+            # when the run is at least d long, with d == 1 when k >= s. O(units), not O(units*k).
+            low, high = min(units), max(units)
+            if high - low + 1 == len(units) and (d <= len(units) if s == 1 else s <= k):
+                return set(range(s * low - left, s * high - left + d * (k - 1) + 1))
+        taps = [t * d - left for t in range(k)]
+        return {s * x + tap for x in units for tap in taps}
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
 class Conv(Window):
     """Convolution (any dimensionality): a 1x1 convolution is ``Conv(kernel=1)``.
+
+    Output unit ``x`` reads input units ``s*x - p + t*d`` for ``t = 0 .. k-1``, so it adds
+    ``d*(k-1)`` input steps to the receptive field and multiplies the jump by ``s``.
+
+    Args:
+        kernel: Taps per axis, ``k >= 1``: an int, a sympy expression, or a tuple with one value per
+            axis.
+        stride: Step between output units, ``s >= 1`` (default 1).
+        dilation: Spacing of the taps, ``d >= 1`` (default 1).
+        padding: Positions added left of 0 (and right of the end), as in PyTorch: an
+            amount ``p >= 0``, ``"same"`` (TensorFlow's SAME) or ``"valid"`` (none).
+        padding_right: Padding right of the end when it differs from ``padding``
+            (``F.pad`` or ONNX ``pads`` folded in); changes lengths only.
+        ceil_mode: PyTorch's ``ceil_mode``: round the output length up.
+        name: Row label in reports (default: the op and its index, ``conv_0``).
 
     >>> Conv(kernel=11, stride=4, padding=2).geometry(224).sizes(224)
     55

@@ -1,0 +1,403 @@
+"""The compiled numeric plan: a concrete chain as flat integer tuples, folded in one loop.
+
+A chain whose every top-level layer has an exact interval map with whole-number figures
+(convolutions, pools, pointwise layers, repeats of them, branches that add or concatenate)
+is compiled once per network into one tuple per layer, ``(scale, lo, width, narrow, spread,
+size map)``. Evaluating it is the textbook recurrence on plain ints, the same associative
+law as :meth:`symrf.algebra.IntervalMap.then`: ``lo += jump * lo_l``, ``width += jump *
+width_l``, ``jump *= scale_l``. Rows are read from the resulting lists when asked for; their
+:class:`~symrf.field.Field` objects are built only when ``row.axes`` is read.
+
+Networks outside that class (resampling, whose fields depend on position; graphs; a layer
+that fails to build) return ``None`` from :func:`compiled`, and :func:`symrf.numeric.evaluate`
+takes the general exact path, which stays the reference: a property test checks the two
+agree on random networks (``tests/test_plan.py``).
+
+>>> from symrf.layers.compose import Sequential
+>>> from symrf.layers.window import Conv
+>>> net = Sequential(Conv(kernel=3, padding=1), Conv(kernel=3, stride=2))
+>>> report = compiled(net).report([None], size_known=False)
+>>> [(row.rf, row.jump, row.left) for row in report.layers]
+[(3, 1, -1), (5, 2, -1)]
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import weakref
+from collections.abc import Iterable, Iterator, Sequence
+from fractions import Fraction
+from itertools import islice, repeat
+from operator import itemgetter
+from typing import Any, overload
+
+from symrf.algebra import SizeMap
+from symrf.errors import SymrfError, located
+from symrf.field import Field
+from symrf.layers.base import Layer
+from symrf.layers.compose import Repeat, Sequential, check_size
+from symrf.layers.context import Context
+from symrf.layers.graph import Graph
+from symrf.layers.parallel import Parallel
+from symrf.report import Report, Row, RowList, row_labels
+from symrf.scalars import Scalar, divide, exact
+
+Entry = Any
+"""One compiled layer: a tuple ``(scale, lo, width, narrow, spread, sizes)``, or a layer (a
+``_Sized``) built at the
+length it receives (TF ``SAME`` and adaptive pools, whose maps depend on it; blocks, whose
+inner feature maps must be checked at it)."""
+
+MEMO = 4096
+"""Most input lengths kept per length-dependent layer (the cache starts over beyond)."""
+
+_PLANS: dict[int, Plan | None] = {}
+"""Compiled plans by ``id`` of their network, dropped when the network is collected."""
+
+
+class _Unsupported(Exception):
+    """The network is outside the plan's class: the general path evaluates it."""
+
+
+class _Failed(Exception):
+    """Row ``index`` fails (its feature map vanishes, or a block does not build there)."""
+
+    def __init__(self, index: int, error: SymrfError) -> None:
+        super().__init__(index, error)
+        self.index, self.error = index, error
+
+
+def compiled(net: Layer) -> Plan | None:
+    """The plan of a concrete network, compiled once and kept while ``net`` lives.
+
+    ``None`` when the network is not a chain of layers with exact whole-number maps.
+
+    >>> from symrf.layers.window import Conv
+    >>> net = Sequential(Conv(kernel=3))
+    >>> compiled(net) is compiled(net)
+    True
+    """
+    if not isinstance(net, Sequential):
+        return None
+    key = id(net)
+    if key in _PLANS:
+        return _PLANS[key]
+    plan = Plan.of(net)
+    _PLANS[key] = plan
+    weakref.finalize(net, _PLANS.pop, key, None)
+    return plan
+
+
+Part = tuple[tuple[Entry, Entry], ...]
+"""One top-level layer compiled, per axis: its entry for an unknown and for a known length."""
+
+
+class Plan:
+    """One compiled chain per axis, and the rows' names.
+
+    Args:
+        layers: The network's top-level layers (for the rows' names).
+        name: The network's name.
+        parts: Per top-level layer, its :func:`part`.
+        per_axis: Whether figures are tuples, one entry per axis.
+    """
+
+    def __init__(self, layers: tuple[Layer, ...], name: str, parts: Sequence[Part],
+                 per_axis: bool) -> None:
+        # The layers and name, not the network: a plan kept for a network must not keep it
+        # alive (and a report outlives both).
+        self.layers, self.name, self.per_axis = layers, name, per_axis
+        count = len(parts[0])
+        self.axes = [[part[axis][0] for part in parts] for axis in range(count)]
+        """Per axis, the entries for an unknown input length."""
+        self.sized = [[part[axis][1] for part in parts] for axis in range(count)]
+        """Per axis, the entries for a known input length: blocks are rebuilt at it."""
+        self._labels: list[tuple[str, str]] | None = None
+
+    @classmethod
+    def of(cls, net: Layer) -> Plan | None:
+        """Compile ``net``, or ``None`` when it is outside the plan's class."""
+        if not isinstance(net, Sequential) or not net.layers:
+            return None
+        try:
+            count = net.axes()
+            parts = [part(layer, count) for layer in net.layers]
+        except (_Unsupported, SymrfError):
+            return None
+        return cls(net.layers, net.name or "network", parts, count > 1)
+
+    @property
+    def labels(self) -> list[tuple[str, str]]:
+        """``(name, op)`` of every row, computed when first asked for."""
+        if self._labels is None:
+            self._labels = row_labels(self.layers)
+        return self._labels
+
+    def report(self, sizes: Sequence[Scalar | None], size_known: bool) -> Report | None:
+        """Every row's figures for the input lengths ``sizes`` (one per axis, or one for all).
+
+        ``None`` when a length-dependent layer leaves the plan's class at these lengths: the
+        general path then evaluates it.
+
+        Raises:
+            SymrfError: A feature map vanishes, or a block does not build at its length;
+                located at the row, worded as the general path words it.
+        """
+        if len(sizes) == 1 and len(self.axes) > 1:
+            sizes = list(sizes) * len(self.axes)
+        try:
+            folds = [_fold(entries if size is None else sized, size) for entries, sized, size
+                     in zip(self.axes, self.sized, sizes, strict=True)]
+        except _Unsupported:
+            return None
+        except _Failed as failed:
+            where = f"layers[{failed.index}] ({self.layers[failed.index].row_name(failed.index)})"
+            raise located(failed.error, where) from None
+        return Report(self.name, PlanRows(self, folds), self.per_axis, size_known)
+
+
+def part(layer: Layer, axes: int) -> Part:
+    """``layer`` compiled on each of ``axes`` axes.
+
+    Raises:
+        SymrfError: The layer is outside the plan's class (resampling, symbolic, a graph).
+    """
+    try:
+        return tuple(_entry(layer.axis(i) if axes > 1 else layer) for i in range(axes))
+    except _Unsupported:
+        raise SymrfError(f"{layer.label()} has no compiled form") from None
+
+
+def _entry(layer: Layer) -> tuple[Entry, Entry]:
+    """The compiled layer, and what to fold for a known input length."""
+    if layer.size_dependent:
+        sized = _Sized(layer)
+        return sized, sized
+    # A block's inner feature maps can vanish although its composed length does not: with
+    # a known input length it is built at that length, which checks each of them.
+    block = isinstance(layer, Sequential | Repeat | Parallel | Graph | Context)
+    entry = _compiled_geometry(layer, None)
+    return entry, _Sized(layer) if block else entry
+
+
+class _Sized:
+    """A layer built at the input length it receives, each length once (kept per length)."""
+
+    __slots__ = ("built", "layer")
+
+    def __init__(self, layer: Layer) -> None:
+        self.layer = layer
+        self.built: dict[Scalar | None, tuple[Any, ...] | Exception] = {}
+
+    def at(self, length: Scalar | None) -> tuple[Any, ...]:
+        """The compiled geometry at ``length``; raises what building it there raises."""
+        if length not in self.built:
+            if len(self.built) >= MEMO:
+                self.built.clear()
+            try:
+                self.built[length] = _compiled_geometry(self.layer, length)
+            except (SymrfError, _Unsupported) as error:
+                self.built[length] = error
+        found = self.built[length]
+        if isinstance(found, Exception):
+            raise found
+        return found
+
+
+def _compiled_geometry(layer: Layer, size: Scalar | None) -> tuple[Any, ...]:
+    geometry = layer.geometry(size)
+    span, sizes = geometry.map, geometry.sizes
+    figures = (span.scale, span.lo, span.width, span.narrow)
+    if not span.exact or not all(type(value) is int for value in figures):
+        raise _Unsupported
+    if type(span.spread) is not int and not isinstance(span.spread, Fraction):
+        raise _Unsupported
+    if (isinstance(sizes, SizeMap) and type(sizes.divisor) is int
+            and type(sizes.offset) is int and type(sizes.bias) is int):
+        return (*figures, span.spread, (sizes.divisor, sizes.offset, sizes.bias))
+    return (*figures, span.spread, sizes)
+
+
+class _Fold:
+    """One axis folded: the figures after every row, as parallel lists.
+
+    Branches make ``rf_min_path`` and ``offset`` differ from a chain's; they change only at
+    the rows that merge branches, so those rows are kept as events ``(row, narrower,
+    offset)``: ``narrower`` is ``rf - rf_min_path`` from that row on.
+    """
+
+    __slots__ = ("events", "fields", "jump", "left", "rf", "sizes")
+
+    def __init__(self, rf: list[int], jump: list[int], left: list[int],
+                 events: list[tuple[int, int, Scalar]], sizes: list[int] | None) -> None:
+        self.rf, self.jump, self.left, self.events, self.sizes = rf, jump, left, events, sizes
+        self.fields: dict[int, Field] = {}
+
+    def field(self, index: int) -> Field:
+        """The :class:`Field` of row ``index``, equal to the general path's (kept once made)."""
+        if index not in self.fields:
+            self.fields[index] = self._field(index)
+        return self.fields[index]
+
+    def _field(self, index: int) -> Field:
+        rf, left = self.rf[index], self.left[index]
+        narrower: int = 0
+        offset: Scalar = 0
+        found = bisect.bisect_right(self.events, (index, math.inf, math.inf))
+        if found:
+            _, narrower, offset = self.events[found - 1]
+        offset = exact(offset)
+        return Field(
+            rf=rf, rf_min=rf, rf_min_path=rf - narrower, jump=self.jump[index], left=left,
+            right=left + rf - 1, center=left + divide(rf - 1, 2), padding=-left, period=1,
+            aligned=offset == 0, offset=offset, exact=True,
+            size=None if self.sizes is None else self.sizes[index],
+        )
+
+
+def _fold(entries: list[Entry], size: Scalar | None) -> _Fold:
+    """The recurrence over ``entries``: the hot loop of numeric evaluation."""
+    jump: Any = 1
+    lo: Any = 0
+    width: Any = 0
+    narrower: Any = 0
+    spread: Any = 0
+    length: Any = size
+    rfs: list[int] = []
+    jumps: list[int] = []
+    lefts: list[int] = []
+    events: list[tuple[int, int, Scalar]] = []
+    lengths: list[int] = []
+    for entry in entries:
+        if type(entry) is not tuple:  # a length-dependent layer: built for this length
+            try:
+                entry = entry.at(length)  # type: ignore[union-attr]  # a _Sized
+            except SymrfError as error:
+                raise _Failed(len(rfs), error) from None
+        scale, step_lo, step_width, step_narrow, step_spread, sizes = entry
+        lo += jump * step_lo
+        width += jump * step_width
+        if step_narrow != step_width or step_spread:  # a merge of branches
+            narrower += jump * (step_width - step_narrow)
+            spread = max(spread, jump * step_spread)
+            events.append((len(rfs), narrower, spread))
+        jump *= scale
+        rfs.append(width + 1)
+        jumps.append(jump)
+        lefts.append(lo)
+        if length is not None:
+            if type(sizes) is tuple:
+                length = (length + sizes[1]) // sizes[0] + sizes[2]
+            else:
+                length = exact(sizes(length))
+            if length < 1:
+                try:
+                    check_size(length)
+                except SymrfError as error:
+                    raise _Failed(len(rfs) - 1, error) from None
+            lengths.append(length)
+    return _Fold(rfs, jumps, lefts, events, lengths if size is not None else None)
+
+
+class _PlanRow(tuple, Row):  # type: ignore[misc]  # a tuple for speed: made by the thousand
+    """A row of a compiled plan: ``(rf, jump, left, rows, index)``; other figures on demand.
+
+    ``rf``, ``jump`` and ``left`` (what a loop over rows reads most) are tuple items; the
+    row's :class:`~symrf.field.Field` objects are built when ``axes`` or another figure is
+    read.
+    """
+
+    __slots__ = ()
+
+    rf = property(itemgetter(0), doc="The ``rf`` figure.")
+    jump = property(itemgetter(1), doc="The ``jump`` figure.")
+    left = property(itemgetter(2), doc="The ``left`` figure.")
+
+    @property
+    def name(self) -> str:
+        """The row's name, as in the general engine's reports."""
+        return self[3].plan.labels[self[4]][0]  # type: ignore[no-any-return]
+
+    @property
+    def op(self) -> str:
+        """The layer's op."""
+        return self[3].plan.labels[self[4]][1]  # type: ignore[no-any-return]
+
+    @property
+    def per_axis(self) -> bool:  # type: ignore[override]  # read from the plan, not set
+        """Whether figures are tuples, one entry per axis."""
+        return self[3].plan.per_axis  # type: ignore[no-any-return]
+
+    @property
+    def axes(self) -> tuple[Field, ...]:  # type: ignore[override]  # built from the plan
+        """One :class:`~symrf.field.Field` per axis (built now)."""
+        return tuple(fold.field(self[4]) for fold in self[3].folds)
+
+    def figure(self, name: str) -> Any:
+        """The figure ``name``: a scalar, or a tuple with one entry per axis."""
+        folds, index = self[3].folds, self[4]
+        if len(folds) == 1:
+            return getattr(folds[0].field(index), name)
+        return tuple(getattr(fold.field(index), name) for fold in folds)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.name, self.op, self.axes, self.per_axis)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Row) and self._key() == (
+            other.name, other.op, other.axes, other.per_axis)
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Row(name={self.name!r}, op={self.op!r}, axes={self.axes!r}, "
+                f"per_axis={self.per_axis!r})")
+
+
+class PlanRows(RowList):
+    """The rows of a compiled plan, made when read (nothing is kept per row)."""
+
+    def __init__(self, plan: Plan, folds: list[_Fold]) -> None:
+        self.plan, self.folds = plan, folds
+        self.output = len(folds[0].rf) - 1
+        """Index of the row that is the network's output (the last)."""
+
+    def __len__(self) -> int:
+        return len(self.folds[0].rf)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | Sequence[Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return next(self._rows(index, index + 1))
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._rows(0, len(self))
+
+    def _rows(self, start: int, stop: int) -> Iterator[Row]:
+        """Rows ``start .. stop - 1``, made by C-level maps (no Python call per row)."""
+        count = stop - start
+        rf: Iterable[Any]
+        jump: Iterable[Any]
+        left: Iterable[Any]
+        if len(self.folds) == 1:
+            (fold,) = self.folds
+            rf, jump, left = (islice(items, start, stop)
+                              for items in (fold.rf, fold.jump, fold.left))
+        else:  # figures are tuples, one entry per axis
+            rf, jump, left = (
+                zip(*(islice(getattr(fold, name), start, stop) for fold in self.folds),
+                    strict=True)
+                for name in ("rf", "jump", "left"))
+        items = zip(rf, jump, left, repeat(self, count), range(start, stop), strict=True)
+        return map(tuple.__new__, repeat(_PlanRow, count), items)
