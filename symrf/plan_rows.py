@@ -1,0 +1,166 @@
+"""The rows of a compiled plan (:mod:`symrf.plan`): figures read from the fold's lists.
+
+A fold of one axis keeps ``rf``, ``jump`` and ``left`` after every row as plain lists; a
+row is a tuple made by C-level maps, and a :class:`~symrf.field.Field` is built only when a
+row's ``axes`` (or a figure other than those three) is read.
+
+>>> fold = Fold([3, 5], [1, 2], [-1, -1], [], None)
+>>> fold.field(1).center
+1
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice, repeat
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, overload
+
+from symrf.field import Field
+from symrf.report import Row, RowList
+from symrf.scalars import Scalar, divide, exact
+
+if TYPE_CHECKING:
+    from symrf.plan import Plan
+
+
+class Fold:
+    """One axis folded: the figures after every row, as parallel lists.
+
+    Branches make ``rf_min_path`` and ``offset`` differ from a chain's; they change only at
+    the rows that merge branches, so those rows are kept as events ``(row, narrower,
+    offset)``: ``narrower`` is ``rf - rf_min_path`` from that row on.
+    """
+
+    __slots__ = ("events", "fields", "jump", "left", "rf", "sizes")
+
+    def __init__(self, rf: list[int], jump: list[int], left: list[int],
+                 events: list[tuple[int, int, Scalar]], sizes: list[int] | None) -> None:
+        self.rf, self.jump, self.left, self.events, self.sizes = rf, jump, left, events, sizes
+        self.fields: dict[int, Field] = {}
+
+    def field(self, index: int) -> Field:
+        """The :class:`Field` of row ``index``, equal to the general path's (kept once made)."""
+        if index not in self.fields:
+            self.fields[index] = self._field(index)
+        return self.fields[index]
+
+    def _field(self, index: int) -> Field:
+        rf, left = self.rf[index], self.left[index]
+        narrower: int = 0
+        offset: Scalar = 0
+        found = bisect.bisect_right(self.events, (index, math.inf, math.inf))
+        if found:
+            _, narrower, offset = self.events[found - 1]
+        offset = exact(offset)
+        return Field(
+            rf=rf, rf_min=rf, rf_min_path=rf - narrower, jump=self.jump[index], left=left,
+            right=left + rf - 1, center=left + divide(rf - 1, 2), padding=-left, period=1,
+            aligned=offset == 0, offset=offset, exact=True,
+            size=None if self.sizes is None else self.sizes[index],
+        )
+
+
+class _PlanRow(tuple, Row):  # type: ignore[misc]  # a tuple for speed: made by the thousand
+    """A row of a compiled plan: ``(rf, jump, left, rows, index)``; other figures on demand.
+
+    ``rf``, ``jump`` and ``left`` (what a loop over rows reads most) are tuple items; the
+    row's :class:`~symrf.field.Field` objects are built when ``axes`` or another figure is
+    read.
+    """
+
+    __slots__ = ()
+
+    rf = property(itemgetter(0), doc="The ``rf`` figure.")
+    jump = property(itemgetter(1), doc="The ``jump`` figure.")
+    left = property(itemgetter(2), doc="The ``left`` figure.")
+
+    @property
+    def name(self) -> str:
+        """The row's name, as in the general engine's reports."""
+        return self[3].plan.labels[self[4]][0]  # type: ignore[no-any-return]
+
+    @property
+    def op(self) -> str:
+        """The layer's op."""
+        return self[3].plan.labels[self[4]][1]  # type: ignore[no-any-return]
+
+    @property
+    def per_axis(self) -> bool:  # type: ignore[override]  # read from the plan, not set
+        """Whether figures are tuples, one entry per axis."""
+        return self[3].plan.per_axis  # type: ignore[no-any-return]
+
+    @property
+    def axes(self) -> tuple[Field, ...]:  # type: ignore[override]  # built from the plan
+        """One :class:`~symrf.field.Field` per axis (built now)."""
+        return tuple(fold.field(self[4]) for fold in self[3].folds)
+
+    def figure(self, name: str) -> Any:
+        """The figure ``name``: a scalar, or a tuple with one entry per axis."""
+        folds, index = self[3].folds, self[4]
+        if len(folds) == 1:
+            return getattr(folds[0].field(index), name)
+        return tuple(getattr(fold.field(index), name) for fold in folds)
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.name, self.op, self.axes, self.per_axis)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Row) and self._key() == (
+            other.name, other.op, other.axes, other.per_axis)
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Row(name={self.name!r}, op={self.op!r}, axes={self.axes!r}, "
+                f"per_axis={self.per_axis!r})")
+
+
+class PlanRows(RowList):
+    """The rows of a compiled plan, made when read (nothing is kept per row)."""
+
+    def __init__(self, plan: Plan, folds: list[Fold]) -> None:
+        self.plan, self.folds = plan, folds
+        self.output = len(folds[0].rf) - 1
+        """Index of the row that is the network's output (the last)."""
+
+    def __len__(self) -> int:
+        return len(self.folds[0].rf)
+
+    @overload
+    def __getitem__(self, index: int) -> Row: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Row]: ...
+
+    def __getitem__(self, index: int | slice) -> Row | Sequence[Row]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return next(self._rows(index, index + 1))
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._rows(0, len(self))
+
+    def _rows(self, start: int, stop: int) -> Iterator[Row]:
+        """Rows ``start .. stop - 1``, made by C-level maps (no Python call per row)."""
+        count = stop - start
+        rf: Iterable[Any]
+        jump: Iterable[Any]
+        left: Iterable[Any]
+        if len(self.folds) == 1:
+            (fold,) = self.folds
+            rf, jump, left = (islice(items, start, stop)
+                              for items in (fold.rf, fold.jump, fold.left))
+        else:  # figures are tuples, one entry per axis
+            rf, jump, left = (
+                zip(*(islice(getattr(fold, name), start, stop) for fold in self.folds),
+                    strict=True)
+                for name in ("rf", "jump", "left"))
+        items = zip(rf, jump, left, repeat(self, count), range(start, stop), strict=True)
+        return map(tuple.__new__, repeat(_PlanRow, count), items)
