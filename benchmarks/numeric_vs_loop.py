@@ -3,8 +3,11 @@
 Both compute rf, jump and left after every layer of the same chain of convolutions (mixed
 kernels, dilations and paddings; stride 2 on every 1000th layer, so the numbers stay small).
 The hand loop is the classic recurrence on plain ints, the floor of what any Python
-implementation can cost; the ratio is the price of symrf's generality (validation, size maps,
-Fraction centres, per-layer Row objects). Run: ``python benchmarks/numeric_vs_loop.py``.
+implementation can cost; the ratio is the price of symrf's generality. ``evaluate`` runs the
+compiled plan (:mod:`symrf.plan`), compiled once per network and kept while the network
+lives, so the timed calls fold the plan and make the rows; the one-off compile (each layer's
+geometry, once) is timed apart, and the general exact path (what ``evaluate`` ran before
+issue 10) is timed for scale. Run: ``python benchmarks/numeric_vs_loop.py``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ import random
 from timing import best_of, show  # before symrf: puts the checkout on sys.path
 
 import symrf
+from symrf.plan import Plan
+from symrf.report import analyse
+from symrf.scalars import exact
 
 LAYERS = 10_000
 
@@ -64,6 +70,10 @@ def main() -> None:
     loop = best_of(lambda: hand_loop(params), repeat=7, number=10)
     evaluate_only = best_of(lambda: symrf.evaluate(net), repeat=5)
     full = best_of(lambda: with_symrf(net), repeat=5)
+    compile_once = best_of(lambda: Plan.of(net), repeat=3)
+    general = best_of(lambda: [(row.rf, row.jump, row.left)
+                               for row in analyse(net, [None], exact, eager=True).layers],
+                      repeat=3)
     build = best_of(
         lambda: symrf.Sequential(
             *(symrf.Conv(kernel=k, stride=s, dilation=d, padding=p) for k, s, d, p in params)
@@ -78,6 +88,9 @@ def main() -> None:
     show("symrf.evaluate(net) alone", evaluate_only,
          f"({evaluate_only / LAYERS * 1e6:.1f} us/layer)")
     show("evaluate + read rf/jump/left of all rows", full, f"({full / LAYERS * 1e6:.1f} us/layer)")
+    show("(not in the ratio) compiling the plan, once", compile_once)
+    show("(not in the ratio) the general exact path", general,
+         f"({general / LAYERS * 1e6:.1f} us/layer, {general / loop:.0f}x the loop)")
     show("(not in the ratio) building the Sequential", build)
     print(f"  ratio symrf / hand loop: {full / loop:.0f}x "
           f"(evaluate alone {evaluate_only / loop:.0f}x)")
