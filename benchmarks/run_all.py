@@ -20,6 +20,7 @@ SCRIPTS = (
     "derive_200.py",
     "sweep_throughput.py",
     "solve_throughput.py",
+    "exact_candidates.py",
     "large_networks.py",
     "tf_slim_graphs.py",
     "import_resnet50.py",
