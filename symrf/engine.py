@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from symrf.layers.base import Layer
+from symrf.layers.compose import Sequential
+from symrf.layers.graph import Graph
 from symrf.numeric import bind, evaluate
 from symrf.report import Report, network
-from symrf.scalars import Scalar, is_number, symbol
+from symrf.scalars import Scalar, is_number, scalar, symbol
 from symrf.symbolic import derive
 
 
@@ -32,19 +34,31 @@ def analyze(
         input_size: The input length (int, expression, or one per axis), if known.
         values: Numbers or expressions for some or all symbols, by name.
     """
-    values = dict(values or {})
-    top = network(net)
-    numbers = {name: value for name, value in values.items() if is_number(value)}
-    formulas = {symbol(name): value for name, value in values.items() if name not in numbers}
-    if numbers:
-        top = top.substitute(bind(numbers))
-    if formulas:
-        top = top.substitute(formulas)
+    top = with_values(net, values or {})
     sizes = input_size if isinstance(input_size, tuple) else (input_size,)
     concrete = not top.free_symbols() and all(s is None or is_number(s) for s in sizes)
     if concrete and (input_size is not None or not _needs_size(top)):
         return evaluate(top, input_size=input_size)
     return derive(top, input_size=input_size)
+
+
+def with_values(net: Layer, values: Mapping[str, Scalar]) -> Sequential | Graph:
+    """``net`` as a network with ``values`` substituted: numbers exactly, then expressions.
+
+    >>> import symrf
+    >>> k, m = symrf.symbols("k m")
+    >>> with_values(symrf.Conv(kernel=k), {"k": 2*m + 1}).layers[0].kernel
+    2*m + 1
+    """
+    top = network(net)
+    numbers = {name: value for name, value in values.items() if is_number(value)}
+    formulas = {symbol(name): scalar(value, name) for name, value in values.items()
+                if name not in numbers}
+    if numbers:
+        top = top.substitute(bind(numbers))
+    if formulas:
+        top = top.substitute(formulas)
+    return top
 
 
 def _needs_size(net: Layer) -> bool:

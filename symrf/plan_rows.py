@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from itertools import islice, repeat
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 from symrf.field import Field
-from symrf.report import Row, RowList
+from symrf.rows import Row, RowList
 from symrf.scalars import Scalar, divide, exact
 
 if TYPE_CHECKING:
@@ -130,18 +130,7 @@ class PlanRows(RowList):
     def __len__(self) -> int:
         return len(self.folds[0].rf)
 
-    @overload
-    def __getitem__(self, index: int) -> Row: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Row]: ...
-
-    def __getitem__(self, index: int | slice) -> Row | Sequence[Row]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def _row(self, index: int) -> Row:
         return next(self._rows(index, index + 1))
 
     def __iter__(self) -> Iterator[Row]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import Any, Protocol
 
 from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
 from symrf.errors import SymrfError, located
@@ -34,84 +34,8 @@ from symrf.layers.base import Geometry, Layer, located_at
 from symrf.layers.compose import Sequential, Step, check_size
 from symrf.layers.graph import Graph
 from symrf.layers.parallel import Fold
+from symrf.rows import FieldRow, Row, RowList, _Figures
 from symrf.scalars import Scalar, exact, is_number
-
-
-class _Figures:
-    """Figure attributes that read a scalar for one axis and a tuple for several."""
-
-    __slots__ = ()
-
-    axes: tuple[Field, ...]
-    per_axis: bool
-
-    if TYPE_CHECKING:  # the figure properties set below, for type checkers
-        rf: Any
-        rf_min: Any
-        rf_min_path: Any
-        jump: Any
-        left: Any
-        right: Any
-        center: Any
-        padding: Any
-        period: Any
-        aligned: Any
-        offset: Any
-        exact: Any
-        size: Any
-
-    def figure(self, name: str) -> Any:
-        """The figure ``name``: a scalar, or a tuple with one entry per axis."""
-        if not self.per_axis:
-            return getattr(self.axes[0], name)
-        return tuple(getattr(field, name) for field in self.axes)
-
-
-def _figure_property(name: str) -> property:
-    return property(lambda self: self.figure(name), doc=f"The ``{name}`` figure.")
-
-
-for _name in FIGURES:  # report.rf, row.jump, ...: one property per figure
-    setattr(_Figures, _name, _figure_property(_name))
-
-
-class Row(_Figures):
-    """The figures after one top-level layer of a network.
-
-    ``name`` and ``op`` label the row, ``axes`` holds one :class:`Field` per axis, and
-    ``per_axis`` says whether figures are tuples. Rows of the general engine hold their
-    fields; rows of the compiled plan (:mod:`symrf.plan`) read them from the plan's lists.
-    """
-
-    __slots__ = ()
-
-    if TYPE_CHECKING:  # labels every row provides (fields of FieldRow, properties elsewhere)
-        @property
-        def name(self) -> str: ...  # noqa: D102
-        @property
-        def op(self) -> str: ...  # noqa: D102
-
-    def _repr_html_(self) -> str | None:
-        """Jupyter: the row as a one-line table, formulas typeset (:mod:`symrf.notebook`)."""
-        from symrf.notebook import repr_html
-
-        return repr_html(self)
-
-    def _repr_latex_(self) -> str | None:
-        """Jupyter: the row's figures as display math (:mod:`symrf.notebook`)."""
-        from symrf.notebook import repr_latex
-
-        return repr_latex(self)
-
-
-@dataclass(frozen=True)
-class FieldRow(Row):
-    """A row that holds its :class:`Field` objects (the general engine's rows)."""
-
-    name: str
-    op: str
-    axes: tuple[Field, ...]
-    per_axis: bool
 
 
 class _Chain:
@@ -260,12 +184,6 @@ class Shifting(Fold, Protocol):
         """``finish`` for figures this fold composed (e.g. with its own terms written out)."""
 
 
-class RowList(Sequence[Row]):
-    """The rows of a report, in order; ``output`` is the index of the network's output row."""
-
-    output: int
-
-
 class Rows(RowList):
     """The per-layer rows of a report, each built (and kept) when first read."""
 
@@ -282,18 +200,7 @@ class Rows(RowList):
     def __len__(self) -> int:
         return len(self._labels)
 
-    @overload
-    def __getitem__(self, index: int) -> Row: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[Row]: ...
-
-    def __getitem__(self, index: int | slice) -> Row | Sequence[Row]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError(index)
+    def _row(self, index: int) -> Row:
         if index not in self._rows:
             fields = tuple(
                 chain.field(index, self._finish) for chain in self._chains
@@ -302,7 +209,7 @@ class Rows(RowList):
         return self._rows[index]
 
     def __iter__(self) -> Iterator[Row]:
-        return (self[i] for i in range(len(self)))
+        return (self._row(i) for i in range(len(self)))
 
 
 @dataclass(frozen=True)
@@ -404,3 +311,9 @@ def analyse(
     rows[rows.output]  # the network's figures: composes every layer, so bad input raises here
     context = top.context if isinstance(top, Graph) else ()
     return Report(top.name or "network", rows, per_axis, size_known, context)
+
+
+__all__ = ["FIGURES", "Field", "FieldRow", "Finish", "Report", "Row", "RowList", "Rows",
+           "analyse", "labels", "network", "row_labels"]
+"""Also re-exported from their own modules: figures and fields (:mod:`symrf.field`), rows
+(:mod:`symrf.rows`)."""
