@@ -24,6 +24,7 @@ SCRIPTS = (
     "large_networks.py",
     "tf_slim_graphs.py",
     "import_resnet50.py",
+    "dask_solve.py",
 )
 
 

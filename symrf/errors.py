@@ -63,3 +63,7 @@ class TooLargeError(SymrfError, ValueError):
 
 class NoSolutionError(SymrfError, ValueError):
     """No assignment in the searched ranges meets a design target (:func:`symrf.solve.solve`)."""
+
+
+class ClusterError(SymrfError, RuntimeError):
+    """Dask is missing, the scheduler cannot be reached, or a worker failed (``--dask``)."""

@@ -61,6 +61,12 @@ MAX_ASSIGNMENTS = 10**8
 """Most assignments the solver searches (a few seconds at the vectorised rate; a range wider
 than this is refused before any candidate is built)."""
 
+MAX_DISTRIBUTED_ASSIGNMENTS = 10**12
+"""Most assignments searched on a Dask cluster (``scheduler=``, ``--dask``): at 1 to 2*10**7
+assignments per second per worker, about a day of one core's work, or minutes on a few
+hundred. The client then tracks about 240,000 blocks of 4*10**6 assignments, one task each,
+which a Dask scheduler handles; flat indices stay far inside int64."""
+
 MAX_CANDIDATE = 2**53
 """Largest value searched for an unknown: the vectorised search compares in float64, exact
 for integers up to 2**53."""

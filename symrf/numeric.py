@@ -158,12 +158,16 @@ class Compiled:
         return found
 
 
-def sweep(net: Layer, input_size: object = None, **values: Any) -> Sweep:
+def sweep(net: Layer, input_size: object = None, *, scheduler: object = None,
+          **values: Any) -> Sweep:
     """Evaluate ``net`` for many assignments at once (numpy arrays broadcast together).
 
     The closed forms are derived once and compiled with ``sympy.lambdify``; no Python loop
     runs per assignment. Results are integer arrays (``float`` only where a figure is a
     half-integer centre); a result beyond 2**53, where floats stop being exact, raises.
+    With ``scheduler`` (a ``distributed.Client``, an address ``"tcp://host:8786"`` or
+    ``"local"``) the assignments are computed in blocks on a Dask cluster
+    (:mod:`symrf.distributed`), with the same result.
 
     >>> import numpy as np, symrf
     >>> k, n = symrf.symbols("k n")
@@ -175,8 +179,14 @@ def sweep(net: Layer, input_size: object = None, **values: Any) -> Sweep:
 
     arrays = {name: np.asarray(value) for name, value in values.items()}
     compiled = Compiled(net, input_size, list(arrays))
+    if scheduler is None:
+        found = compiled(**arrays)
+    else:
+        from symrf.distributed import sweep_blocks
+
+        found = sweep_blocks(scheduler, compiled, arrays)
     figures = {name: _checked(result, np) if name != "valid" else result
-               for name, result in compiled(**arrays).items()}
+               for name, result in found.items()}
     return Sweep(dict(arrays), figures, exact=compiled.exact)
 
 

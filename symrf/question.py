@@ -28,12 +28,13 @@ from symrf.expressions import parse
 from symrf.layers.base import Layer
 from symrf.limits import MAX_ASSIGNMENTS, MAX_TIES, bits
 from symrf.measure import cost_function, exact_measure, vector_measure
-from symrf.numeric import SWEPT, Compiled, bind, evaluate
+from symrf.numeric import SWEPT, Compiled, bind
 from symrf.parametric import Evaluator
+from symrf.pareto import front
 from symrf.report import FIGURES, Report, network
 from symrf.roots import relaxed_roots
 from symrf.scalars import Scalar, exact, expression, is_number, scalar, symbol
-from symrf.search import Keep, Outcome, Scan, Space, front, scan
+from symrf.search import Keep, Outcome, Scan, Space, assignment_limit, scan
 from symrf.substitution import substituted
 from symrf.symbolic import derive
 from symrf.targets import DEFAULT_RANGE, INPUT, Relation, Target, Unknown
@@ -195,11 +196,13 @@ class Question:
                 f"no candidates: {', '.join(map(str, self.unknowns))} holds no value; widen "
                 "the range."
             )
-        if space.size > MAX_ASSIGNMENTS:
+        limit = assignment_limit()
+        if space.size > limit:
+            more = " or search on a Dask cluster (--dask)" if limit == MAX_ASSIGNMENTS else ""
             raise TooLargeError(
                 f"{space.size:.3g} assignments ({' x '.join(map(str, space.shape))}) is more "
-                f"than the {MAX_ASSIGNMENTS:.0e} searched at most; narrow the ranges with --range "
-                f"(the default is {DEFAULT_RANGE[0]}..{DEFAULT_RANGE[1]} per unknown)."
+                f"than the {limit:.0e} searched at most; narrow the ranges with --range "
+                f"(the default is {DEFAULT_RANGE[0]}..{DEFAULT_RANGE[1]} per unknown){more}."
             )
         measure, method = self._measure(space)
         single = len(self.unknowns) == 1

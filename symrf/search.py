@@ -4,21 +4,32 @@ A :class:`Space` is the grid of candidate values of each unknown; flat indices n
 assignments, so chunks of it become numpy arrays without a Python loop per assignment. A
 *measure* turns a chunk into :class:`Outcome` arrays (does the target hold, is the network
 valid, how far the figure is from the bound); :func:`scan` feeds the chunks to reducers that
-keep only what the answer needs: the Pareto front (:func:`pareto`), the cheapest
+keep only what the answer needs: the Pareto front (:func:`symrf.pareto.pareto`), the cheapest
 assignments, and the nearest failures on each side of the target.
 
->>> import numpy as np
->>> pareto(np.array([[3, 1], [1, 3], [2, 2], [3, 3]]), maximise=False).tolist()
-[[1, 3], [2, 2], [3, 1]]
+Runs of consecutive assignments scan alone (:func:`scan_block`) and :func:`merge` into what
+one scan keeps: inside :func:`searching`, :func:`scan` hands the space to a runner that
+splits it so (:mod:`symrf.distributed`, on Dask), and the limit lifts.
+
+The Pareto reductions live in :mod:`symrf.pareto`.
+
+>>> space = Space(("k", "n"), ((3, 5), (1, 2, 3)))
+>>> space.size
+6
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
+
+from symrf.limits import MAX_ASSIGNMENTS, MAX_DISTRIBUTED_ASSIGNMENTS
+from symrf.pareto import front, masked_front, pareto
 
 CHUNK = 1 << 17
 """Assignments measured per numpy call: large enough to amortise, small enough for memory."""
@@ -26,9 +37,13 @@ CHUNK = 1 << 17
 _COST_TOLERANCE = 1e-9
 """Relative width of the float shortlist of cheapest costs (far above float64 rounding)."""
 
+BLOCK = 32 * CHUNK
+"""Assignments per block where a Pareto front is wanted of a larger space (one process), or
+per task on a Dask cluster: a fraction of a second of work."""
+
 MASK_LIMIT = 1 << 27
-"""Largest space whose Pareto front is found on a boolean grid (one byte per assignment);
-larger spaces merge each chunk's hits into the front found so far."""
+"""Largest box of a block whose Pareto front is found on a boolean grid (one byte per
+assignment); larger ones merge each chunk's hits into the front found so far."""
 
 
 @dataclass(frozen=True)
@@ -68,13 +83,18 @@ class Space:
 
         return np.stack(np.unravel_index(flat, self.shape), axis=-1)
 
-    def chunks(self, size: int | None = None) -> Iterator[tuple[Any, dict[str, Any]]]:
-        """Flat indices and value arrays, ``size`` (default :data:`CHUNK`) at a time."""
+    def chunks(self, size: int | None = None, start: int = 0,
+               stop: int | None = None) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """Flat indices and value arrays, ``size`` (default :data:`CHUNK`) at a time.
+
+        ``start`` and ``stop`` limit the walk to the assignments numbered ``start..stop-1``.
+        """
         import numpy as np
 
         size = size or CHUNK
-        for start in range(0, self.size, size):
-            flat = np.arange(start, min(start + size, self.size), dtype=np.int64)
+        stop = self.size if stop is None else stop
+        for first in range(start, stop, size):
+            flat = np.arange(first, min(first + size, stop), dtype=np.int64)
             positions = np.unravel_index(flat, self.shape)
             yield flat, {
                 name: _values(grid, position, np)
@@ -122,6 +142,8 @@ class Scan:
     """The first assignment that gives no valid network, if any."""
     feasible: int = 0
     """How many assignments meet the target."""
+    costs: Any = None
+    """The float cost of each kept assignment (:attr:`Keep.CHEAPEST` only)."""
 
 
 class Keep(Enum):
@@ -135,6 +157,42 @@ class Keep(Enum):
     """A float shortlist of the least cost, for the caller to decide exactly."""
 
 
+class Runner(Protocol):
+    """Scans spaces elsewhere (a Dask cluster): same arguments and result as :func:`scan`."""
+
+    def scan(self, space: Space, measure: Measure, *, keep: Keep, maximise: bool,
+             cost: Callable[[dict[str, Any]], Any] | None,
+             progress: Callable[[int, int], None] | None) -> Scan:
+        """Scan ``space`` as :func:`scan` does and return what it would."""
+
+
+_RUNNER: ContextVar[Runner | None] = ContextVar("symrf_search_runner", default=None)
+
+
+@contextmanager
+def searching(runner: Runner) -> Iterator[Runner]:
+    """Within the block, :func:`scan` hands its spaces to ``runner``; the limit lifts.
+
+    >>> with searching(object()):  # any runner: only the limit is read here
+    ...     assignment_limit() > MAX_ASSIGNMENTS
+    True
+    """
+    token = _RUNNER.set(runner)
+    try:
+        yield runner
+    finally:
+        _RUNNER.reset(token)
+
+
+def assignment_limit() -> int:
+    """The most assignments one search may hold here: more inside :func:`searching`.
+
+    >>> assignment_limit() == MAX_ASSIGNMENTS
+    True
+    """
+    return MAX_ASSIGNMENTS if _RUNNER.get() is None else MAX_DISTRIBUTED_ASSIGNMENTS
+
+
 def scan(
     space: Space, measure: Measure, *, keep: Keep, maximise: bool,
     cost: Callable[[dict[str, Any]], Any] | None = None,
@@ -142,118 +200,137 @@ def scan(
 ) -> Scan:
     """Measure every assignment of ``space`` and keep what the answer needs (see :class:`Keep`).
 
-    ``cost`` maps value arrays to float costs; :attr:`Keep.CHEAPEST` needs it.
+    ``cost`` maps value arrays to float costs; :attr:`Keep.CHEAPEST` needs it. Inside
+    :func:`searching` the runner does the work and returns the same result.
+    """
+    import numpy as np
+
+    runner = _RUNNER.get()
+    if runner is not None:
+        return runner.scan(space, measure, keep=keep, maximise=maximise, cost=cost,
+                           progress=progress)
+    if keep is not Keep.FRONT or space.size <= BLOCK:
+        return scan_block(space, measure, 0, space.size, keep=keep, maximise=maximise,
+                          cost=cost, progress=progress)
+    # The fronts of blocks, each read off its own small grid, merged: faster than one grid
+    # of the whole space (which stays in cache), and memory stays bounded.
+    result = Scan(np.zeros((0,), dtype=np.int64))
+    for start in range(0, space.size, BLOCK):
+        stop = min(start + BLOCK, space.size)
+        found = scan_block(space, measure, start, stop, keep=keep, maximise=maximise)
+        result = merge(space, result, found, keep=keep, maximise=maximise)
+        if progress is not None:
+            progress(stop, space.size)
+    return result
+
+
+def scan_block(space: Space, measure: Measure, start: int, stop: int, *, keep: Keep,
+               maximise: bool, cost: Callable[[dict[str, Any]], Any] | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Scan:
+    """What :func:`scan` keeps of the assignments numbered ``start..stop-1`` alone.
+
+    Memory stays bounded by one chunk plus what is kept; :func:`merge` joins neighbours.
+    Fronts are read off a boolean grid of the whole rows of the first unknown that hold the
+    run (:func:`masked_front`) when that grid is small, else merged chunk by chunk.
+
+    >>> import numpy as np
+    >>> def measure(flat, arrays):  # meets when k + n >= 4
+    ...     total = arrays["k"] + arrays["n"]
+    ...     return Outcome(total >= 4, np.ones(len(flat), bool), (total - 4).astype(float))
+    >>> space = Space(("k", "n"), (range(1, 4), range(1, 4)))
+    >>> scan_block(space, measure, 0, 5, keep=Keep.FRONT, maximise=False).front.tolist()
+    [2, 4]
     """
     import numpy as np
 
     result = Scan(np.zeros((0,), dtype=np.int64))
-    costs = np.zeros((0,), dtype=np.float64)
-    grid = np.zeros(space.size, dtype=bool) if keep is Keep.FRONT and (
-        space.size <= MASK_LIMIT) else None
-    done = 0
-    for flat, arrays in space.chunks():
-        outcome = measure(flat, arrays)
-        _nearest(result, flat, outcome, np)
-        result.valid += int(np.count_nonzero(outcome.valid))
-        if result.invalid is None and not np.all(outcome.valid):
-            result.invalid = int(flat[np.argmin(outcome.valid)])
-        hits = flat[outcome.meets]
-        result.feasible += len(hits)
-        if keep is Keep.CHEAPEST and cost is not None and len(hits):
-            # Floats only shortlist: every cost within rounding of the least is kept, and
-            # the caller decides among them exactly.
-            spent = cost(arrays)[outcome.meets]
-            costs = np.concatenate([costs, np.where(np.isnan(spent), np.inf, spent)])
-            result.front = np.concatenate([result.front, hits])
-            least = costs.min()
-            near = costs <= least + _COST_TOLERANCE * max(1.0, abs(float(least)))
-            costs, result.front = costs[near], result.front[near]
-        elif keep is Keep.ALL:
-            result.front = np.concatenate([result.front, hits])
-        elif grid is not None:
-            grid[hits] = True
-        elif len(hits):
-            result.front = front(space, np.concatenate([result.front, hits]), maximise)
-        done += len(flat)
+    inner = space.size // space.shape[0]
+    first, last = start // inner, (stop - 1) // inner
+    box = (last - first + 1, *space.shape[1:])
+    grid = np.zeros(math.prod(box), dtype=bool) if keep is Keep.FRONT and (
+        math.prod(box) <= min(MASK_LIMIT, 4 * max(stop - start, CHUNK))) else None
+    for flat, arrays in space.chunks(min(CHUNK, max(stop - start, 1)), start, stop):
+        _absorb(result, space, flat, arrays, measure(flat, arrays), keep, maximise, cost, grid,
+                first * inner)
         if progress is not None:
-            progress(done, space.size)
+            progress(int(flat[-1]) + 1 - start, stop - start)
     if grid is not None:
-        result.front = np.flatnonzero(masked_front(grid.reshape(space.shape), maximise))
+        result.front = np.flatnonzero(masked_front(grid.reshape(box), maximise)) + first * inner
     return result
 
 
-def masked_front(feasible: Any, maximise: bool) -> Any:
-    """The Pareto front of a boolean grid of feasible assignments, as a boolean grid.
+def merge(space: Space, first: Scan, second: Scan, *, keep: Keep, maximise: bool) -> Scan:
+    """What one scan of two neighbouring runs keeps, from their own results (``first`` first).
 
-    An assignment is dominated when some feasible one is at most as large in every unknown
-    and smaller in at least one, that is, when one lies at or below the point one step
-    down some axis. Prefix ORs along every axis find "some feasible point at or below" for
-    all points at once; shifting by one step per axis makes the comparison strict.
+    Ties go to the earlier assignment, as in :func:`scan`, so a split search gives the same
+    answer as one pass.
 
     >>> import numpy as np
-    >>> masked_front(np.array([[0, 1, 1], [1, 1, 1]], dtype=bool), maximise=False).tolist()
-    [[False, True, False], [True, False, False]]
+    >>> space = Space(("k", "n"), (range(1, 4), range(1, 4)))
+    >>> first, second = Scan(np.array([2, 4]), feasible=2), Scan(np.array([6]), feasible=1)
+    >>> merged = merge(space, first, second, keep=Keep.FRONT, maximise=False)
+    >>> merged.front.tolist(), merged.feasible
+    ([2, 4, 6], 3)
     """
     import numpy as np
 
-    if maximise:
-        flipped = tuple(slice(None, None, -1) for _ in range(feasible.ndim))
-        return masked_front(feasible[flipped], False)[flipped]
-    below = feasible.copy()
-    for axis in range(feasible.ndim):
-        np.logical_or.accumulate(below, axis=axis, out=below)
-    dominated = np.zeros_like(feasible)
-    for axis in range(feasible.ndim):
-        ahead = [slice(None)] * feasible.ndim
-        behind = [slice(None)] * feasible.ndim
-        ahead[axis], behind[axis] = slice(1, None), slice(None, -1)
-        dominated[tuple(ahead)] |= below[tuple(behind)]
-    return feasible & ~dominated
+    result = Scan(first.front, first.below, first.above, first.gap_below, first.gap_above,
+                  first.valid + second.valid,
+                  first.invalid if first.invalid is not None else second.invalid,
+                  first.feasible + second.feasible, first.costs)
+    if second.gap_below > first.gap_below:
+        result.below, result.gap_below = second.below, second.gap_below
+    if second.gap_above < first.gap_above:
+        result.above, result.gap_above = second.above, second.gap_above
+    if keep is Keep.ALL:
+        result.front = np.concatenate([first.front, second.front])
+    elif keep is Keep.CHEAPEST and second.costs is not None:
+        costs = second.costs if first.costs is None else np.concatenate(
+            [first.costs, second.costs])
+        _shortlist(result, np.concatenate([first.front, second.front]), costs)
+    elif len(second.front):
+        result.front = front(space, np.concatenate([first.front, second.front]), maximise)
+    return result
 
 
-def front(space: Space, flat: Any, maximise: bool) -> Any:
-    """The flat indices among ``flat`` whose assignments form the Pareto front."""
-    import numpy as np
+def _absorb(result: Scan, space: Space, flat: Any, arrays: dict[str, Any], outcome: Outcome,
+            keep: Keep, maximise: bool, cost: Callable[[dict[str, Any]], Any] | None,
+            grid: Any, offset: int = 0) -> None:
+    """Fold one measured chunk into ``result``.
 
-    positions = space.positions(flat)
-    kept = pareto(positions, maximise)
-    return np.ravel_multi_index(tuple(kept.T), space.shape)
-
-
-def pareto(points: Any, maximise: bool) -> Any:
-    """The rows of ``points`` (integers) that no other row dominates, sorted.
-
-    A row dominates another when it is at most as large in every column (at least as large
-    when ``maximise``) and differs. Rows are sorted, then each is compared only with the
-    front found before it: no earlier row can be dominated by a later one.
-
-    >>> import numpy as np
-    >>> pareto(np.array([[1, 1], [0, 2], [2, 0]]), maximise=True).tolist()
-    [[0, 2], [1, 1], [2, 0]]
+    With a ``grid`` (the flat indices from ``offset`` on), hits are marked on it and the
+    front is read off later.
     """
     import numpy as np
 
-    if maximise:
-        return -pareto(-points, False)[::-1]
-    rows = np.unique(points, axis=0)  # lexicographically sorted, no duplicates
-    if len(rows) == 0 or rows.shape[1] == 1:
-        return rows[:1]
-    # Within rows sharing all columns but the last, only the first (least last) can survive.
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = np.any(rows[1:, :-1] != rows[:-1, :-1], axis=1)
-    rows = rows[first]
-    if rows.shape[1] == 2:  # survivors improve on every earlier row's second column
-        least = np.minimum.accumulate(rows[:, 1])
-        keep = np.ones(len(rows), dtype=bool)
-        keep[1:] = rows[1:, 1] < least[:-1]
-        return rows[keep]
-    kept = np.empty_like(rows)
-    count = 0
-    for row in rows:
-        if count == 0 or not np.any(np.all(kept[:count] <= row, axis=1)):
-            kept[count] = row
-            count += 1
-    return kept[:count]
+    _nearest(result, flat, outcome, np)
+    result.valid += int(np.count_nonzero(outcome.valid))
+    if result.invalid is None and not np.all(outcome.valid):
+        result.invalid = int(flat[np.argmin(outcome.valid)])
+    hits = flat[outcome.meets]
+    result.feasible += len(hits)
+    if keep is Keep.CHEAPEST and cost is not None and len(hits):
+        spent = cost(arrays)[outcome.meets]
+        spent = np.where(np.isnan(spent), np.inf, spent)
+        costs = spent if result.costs is None else np.concatenate([result.costs, spent])
+        _shortlist(result, np.concatenate([result.front, hits]), costs)
+    elif keep is Keep.ALL:
+        result.front = np.concatenate([result.front, hits])
+    elif grid is not None:
+        grid[hits - offset] = True
+    elif len(hits):
+        result.front = front(space, np.concatenate([result.front, hits]), maximise)
+
+
+def _shortlist(result: Scan, flat: Any, costs: Any) -> None:
+    """Keep the entries of ``flat`` whose cost is within rounding of the least.
+
+    Floats only shortlist; the caller decides exactly. The kept set depends only on the
+    least cost seen, so chunk by chunk or merged runs, the same set is kept.
+    """
+    least = costs.min()
+    near = costs <= least + _COST_TOLERANCE * max(1.0, abs(float(least)))
+    result.costs, result.front = costs[near], flat[near]
 
 
 def _nearest(result: Scan, flat: Any, outcome: Outcome, np: Any) -> None:
@@ -273,5 +350,6 @@ def _nearest(result: Scan, flat: Any, outcome: Outcome, np: Any) -> None:
             result.gap_above, result.above = float(gaps[where]), int(indices[where])
 
 
-__all__ = ["CHUNK", "MASK_LIMIT", "Keep", "Outcome", "Scan", "Space", "front", "masked_front",
-           "pareto", "scan"]
+__all__ = ["BLOCK", "CHUNK", "MASK_LIMIT", "Keep", "Outcome", "Runner", "Scan", "Space",
+           "assignment_limit", "front", "masked_front", "merge", "pareto", "scan", "scan_block",
+           "searching"]

@@ -41,6 +41,7 @@ def solve(
     powers_of_two: Iterable[str] = (),
     minimize: str | sympy.Expr | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scheduler: object = None,
 ) -> Answer:
     """Find the integer values of ``for_`` that make ``net`` meet ``target``.
 
@@ -58,9 +59,14 @@ def solve(
         powers_of_two: Unknowns restricted to 1, 2, 4, 8, ...
         minimize: A cost in the unknowns (``"n*k**2"``): return the cheapest assignments.
         progress: Called as ``progress(done, total)`` after each chunk.
+        scheduler: Search on a Dask cluster: a ``distributed.Client``, a scheduler address
+            (``"tcp://host:8786"``) or ``"local"`` (worker processes on this machine for
+            the call). Spaces up to :data:`~symrf.limits.MAX_DISTRIBUTED_ASSIGNMENTS` are
+            then searched; answers are re-checked here and equal the single-process ones.
 
     Raises:
         NoSolutionError: Nothing in the ranges meets the target; names the nearest values.
+        ClusterError: Dask is missing, the scheduler is unreachable or a worker failed.
 
     >>> import symrf
     >>> s, = symrf.symbols("s")
@@ -68,9 +74,14 @@ def solve(
     >>> solve(net, "jump <= 16", "s").value
     2
     """
-    question = Question.build(net, target, for_, values or {}, input_size, ranges or {},
-                              odd, even, powers_of_two, minimize)
-    return question.solve(progress)
+    arguments = (net, target, for_, values or {}, input_size, ranges or {}, odd, even,
+                 powers_of_two, minimize)
+    if scheduler is None:
+        return Question.build(*arguments).solve(progress)
+    from symrf.distributed import distributed
+
+    with distributed(scheduler):  # connects on the first search, after the checks
+        return Question.build(*arguments).solve(progress)
 
 
 __all__ = ["INPUT", "Answer", "Domain", "Relation", "Solution", "Target", "Unknown", "solve"]

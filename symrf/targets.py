@@ -21,9 +21,10 @@ import sympy
 
 from symrf.errors import SymrfError, TooLargeError
 from symrf.expressions import parse
-from symrf.limits import MAX_ASSIGNMENTS, MAX_CANDIDATE, abbreviated
+from symrf.limits import MAX_CANDIDATE, abbreviated
 from symrf.report import FIGURES
 from symrf.scalars import Scalar, scalar
+from symrf.search import assignment_limit
 
 INPUT = "n_in"
 """The name under which the input size can be solved for or used in a target."""
@@ -153,10 +154,11 @@ class Unknown:
                 f"range of {self.name} reaches {abbreviated(max(self.hi, -self.lo))}; the search "
                 f"compares values up to 2**53 exactly: give a range within it."
             )
-        if self.hi - self.lo >= MAX_ASSIGNMENTS and self.domain is not Domain.POWERS_OF_TWO:
+        limit = assignment_limit()
+        if self.hi - self.lo >= limit and self.domain is not Domain.POWERS_OF_TWO:
             raise TooLargeError(
                 f"range of {self.name} holds {self.hi - self.lo + 1} values, more than the "
-                f"{MAX_ASSIGNMENTS:.0e} assignments searched at most; narrow it."
+                f"{limit:.0e} assignments searched at most; narrow it."
             )
 
     def candidates(self) -> Sequence[int]:

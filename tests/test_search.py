@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from symrf.search import Space, masked_front, pareto
+from symrf.pareto import masked_front, pareto
+from symrf.search import Space
 
 GRIDS = st.integers(1, 3).flatmap(
     lambda ndim: hnp.arrays(bool, hnp.array_shapes(min_dims=ndim, max_dims=ndim, max_side=5)))
