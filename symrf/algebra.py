@@ -343,10 +343,18 @@ def uses(value: Scalar, number: sympy.Symbol) -> bool:
 def summed_sizes(sizes: Sizes, number: sympy.Symbol, times: Scalar, index: object) -> Sizes:
     """Lengths after ``times`` repetitions whose length change may depend on the index.
 
+    With a divisor ``d`` that does not change with the index, repetition ``i`` maps
+    ``m -> floor((m + o_i)/d) + b_i``, and the floor law composes them into one map:
+    divisor ``d**times``, offset ``sum_i d**i*o_i + sum_{i < times-1} d**(i+1)*b_i``, bias
+    the last ``b_i``. It needs every ``b_i + o_(i+1)`` to be an integer.
+
     >>> from symrf.scalars import symbols
     >>> i, L = symbols("i L")
     >>> summed_sizes(SizeMap(1, -(2**i), 0), i, L, "i")
     SizeMap(divisor=1, offset=0, bias=1 - 2**L)
+    >>> halving = summed_sizes(SizeMap(2, -i - 1, 1), i, L, "i")   # 40 -> 20 -> 10 -> 4
+    >>> halving(40).xreplace({L: 3})
+    4
     """
     if isinstance(sizes, SizeMap) and not any(
         uses(part, number) for part in (sizes.divisor, sizes.offset, sizes.bias)
@@ -355,7 +363,23 @@ def summed_sizes(sizes: Sizes, number: sympy.Symbol, times: Scalar, index: objec
     if isinstance(sizes, SizeMap) and sizes.divisor == 1:
         change = sum_over(sizes.offset + sizes.bias, number, times, index)
         return SizeMap(1, 0, change)
+    if isinstance(sizes, SizeMap) and not uses(sizes.divisor, number):
+        divisor, offset, bias = sizes.divisor, sizes.offset, sizes.bias
+        carried = bias + _at(offset, number, number + 1)  # what one repetition hands on
+        if _integral(divisor) and _integral(carried):
+            last = _at(bias, number, times - 1)
+            reach = sum_over(offset * divisor**number + bias * divisor ** (number + 1),
+                             number, times, index)
+            return SizeMap(divisor**times, exact_value(reach - last * divisor**times), last)
     raise NetworkError(
         f"the length change of each repetition depends on the index {index} and "
-        "involves a stride, so a symbolic count has no closed form; give a concrete count."
+        "involves a stride that is not one integer for every repetition, so a symbolic count "
+        "has no closed form for the length; give a concrete count."
     ).with_key("times")
+
+
+def _at(value: Scalar, number: sympy.Symbol, where: Scalar) -> Scalar:
+    """``value`` with the index ``number`` set to ``where``."""
+    if not uses(value, number):
+        return value
+    return exact_value(sympy.expand(value.xreplace({number: where})))  # type: ignore[union-attr]  # uses the index: an expression
