@@ -1,4 +1,4 @@
-"""JSON output, exactly as DESIGN.md section 6 fixes it.
+"""JSON output, exactly as docs/how-to/cli.md ("The JSON contract") fixes it.
 
 Integers are JSON integers, exact rationals strings such as ``"1/2"``, formulas strings that
 ``sympy.sympify`` reads back; a per-axis network gives a list per figure.

@@ -23,8 +23,9 @@ from symrf.export.values import (
     answer_cells,
     answer_columns,
     approximately,
-    columns,
+    chosen,
     notes,
+    paper,
     roots,
     text,
     tie_note,
@@ -37,38 +38,37 @@ _WIDEST = 24
 
 
 @functools.singledispatch
-def to_table(result: Any) -> str:
+def to_table(result: Any, **options: Any) -> str:
     """Render a result as a text table."""
     raise TypeError(f"no table rendering for {type(result).__name__}")
 
 
 @to_table.register
-def _(report: Report) -> str:
-    names = columns(report)
+def _(report: Report, *, columns: Any = None, assume: Any = None) -> str:
+    """A report as a text table; ``columns`` picks the figures (``"rf,jump,padding"``)."""
+    names = chosen(report, columns)
     header = ["layer", "op", *names]
     formulas: list[str] = []
 
     def cell(row: Row, name: str) -> str:
-        rendered = text(row.figure(name))
+        rendered = text(paper(row.figure(name), assume))
         if len(rendered) <= _WIDEST:
             return rendered
         formulas.append(f"[{len(formulas) + 1}] {row.name}.{name} = {rendered}")
         return f"[{len(formulas)}]"
 
     body = [[row.name, row.op, *(cell(row, n) for n in names)] for row in report.layers]
-    title = (
-        f"{report.name}: rf {text(report.rf)}, jump {text(report.jump)}, "
-        f"padding {text(report.padding)}"
-    )
-    if report.size_known:
-        title += f", size {text(report.size)}"
+    shown = [name for name in ("rf", "jump", "padding", "size")
+             if name != "size" or report.size_known]
+    title = f"{report.name}: " + ", ".join(
+        f"{name} {text(paper(report.figure(name), assume))}" for name in shown)
     rows = [title, *grid(header, body), *formulas]
     rows += [f"note: {note}" for note in notes(report)]
     return "\n".join(rows)
 
 
 @to_table.register
-def _(result: Coverage) -> str:
+def _(result: Coverage, **options: Any) -> str:
     header = ["layer", "op", "size", "rf", "covers", "unproductive", "in padding", "holes"]
     body = [
         [row.name, row.op, str(row.size), str(row.rf), text(row.covers_input),
@@ -81,7 +81,7 @@ def _(result: Coverage) -> str:
 
 
 @to_table.register
-def _(answer: Answer) -> str:
+def _(answer: Answer, **options: Any) -> str:
     names, shown = answer_columns(answer)
     searched = ", ".join(map(str, answer.unknowns))
     lines = [(

@@ -7,11 +7,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 import sympy
 
+from symrf.errors import SymrfError
 from symrf.limits import printable
 from symrf.report import FIGURES, Report
 from symrf.solve import Answer, Solution
@@ -50,6 +54,106 @@ def columns(report: Report) -> tuple[str, ...]:
     if report.size_known:
         names.append("size")
     return tuple(names)
+
+
+def chosen(report: Report, wanted: str | Sequence[str] | None) -> tuple[str, ...]:
+    """The columns a user asked for (``"rf,jump,padding"`` or a list), in that order.
+
+    ``None`` gives :func:`columns`. A name that is not a figure is an error naming the
+    figures there are.
+
+    >>> import symrf
+    >>> chosen(symrf.evaluate(symrf.Conv(kernel=3)), "rf, jump")
+    ('rf', 'jump')
+    """
+    if wanted is None:
+        return columns(report)
+    names = [n.strip() for n in (wanted.split(",") if isinstance(wanted, str) else wanted)]
+    allowed = [n for n in FIGURES if n not in {"aligned", "exact"}]
+    unknown = [n for n in names if n not in allowed]
+    if unknown or not names:
+        wrong = unknown[0] if unknown else ""
+        raise SymrfError(f"columns {','.join(names)!r}: unknown figure {wrong!r}; expected "
+                         f"a comma-separated list of {', '.join(allowed)} "
+                         "(e.g. rf,jump,padding).")
+    if "size" in names and not report.size_known:
+        raise SymrfError("columns: 'size' needs the input size; give it with --input "
+                         "(or input.size in the spec), or leave size out.")
+    return tuple(dict.fromkeys(names))
+
+
+def paper(value: Any, assume: Any = None) -> Any:
+    """``value`` in the form a paper prints (``symrf.paper.paper_form``), numbers as they are.
+
+    A tuple (one entry per axis) is rewritten entry by entry.
+
+    >>> import sympy
+    >>> paper(3), paper(None)
+    (3, None)
+    """
+    if isinstance(value, tuple):
+        return tuple(paper(item, assume) for item in value)
+    if not isinstance(value, sympy.Basic) or value.is_Number:
+        return value
+    if not assume and _large(value):  # a long chain's sum: printed as the engine folds it
+        return value
+    key = (value, assume)
+    try:
+        return _PAPER[key]
+    except (KeyError, TypeError):  # not seen yet, or assumptions that cannot be hashed
+        pass
+    from symrf.paper import paper_form  # the paper forms build on the engines: import late
+    form = paper_form(value, assume=assume)
+    with contextlib.suppress(TypeError):  # assumptions that cannot be hashed
+        _PAPER[key] = form
+    return form
+
+
+PAPER_NODES = 150
+"""Formulas larger than this (nodes of the expression tree) keep the engine's form unless
+assumptions are given: the paper form's rewriting grows faster than linearly with a
+formula's size (about 0.1 s at 150 nodes, minutes over every row of a 100-layer chain with
+per-layer symbols), and a sum over a hundred layers is printed as folded anyway."""
+
+
+def _large(value: sympy.Basic) -> bool:
+    nodes = itertools.islice(sympy.preorder_traversal(value), PAPER_NODES + 1)
+    return sum(1 for _ in nodes) > PAPER_NODES
+
+
+def shared(values: list[Any]) -> tuple[list[Any], list[tuple[sympy.Symbol, Any]]]:
+    """``values`` with long recurring subformulas named (``symrf.paper.where``).
+
+    Per-axis tuples are left as they are. Returns the values and ``(helper, meaning)``
+    pairs in order of first use.
+
+    >>> shared([3, 4])
+    ([3, 4], [])
+    """
+    from symrf.paper import where
+    scalar = [index for index, value in enumerate(values) if isinstance(value, sympy.Basic)]
+    if not scalar:
+        return values, []
+    rewritten, meanings = where([values[index] for index in scalar])
+    found = list(values)
+    for index, value in zip(scalar, rewritten, strict=True):
+        found[index] = value
+    return found, list(meanings.items())
+
+
+_PAPER: dict[tuple[Any, Any], Any] = {}
+"""Paper forms already made: every format, and each row sharing a figure, asks again."""
+
+
+def one_axis(value: Any) -> Any:
+    """A per-axis figure that is the same on every axis, as one value.
+
+    >>> one_axis((3, 3)), one_axis((3, 5)), one_axis(7)
+    (3, (3, 5), 7)
+    """
+    if isinstance(value, tuple) and value and all(item == value[0] for item in value):
+        return value[0]
+    return value
 
 
 def _is_one(period: Any) -> bool:
@@ -129,5 +233,5 @@ def approximately(value: Any) -> str:
     return "" if number == int(number) else f" ≈ {number:.5g}"
 
 
-__all__ = ["COLUMNS", "FIGURES", "answer_cells", "answer_columns", "approximately", "columns",
-           "notes", "roots", "text", "tie_note"]
+__all__ = ["COLUMNS", "FIGURES", "answer_cells", "answer_columns", "approximately", "chosen",
+           "columns", "notes", "one_axis", "paper", "roots", "shared", "text", "tie_note"]
