@@ -1,9 +1,9 @@
 """The figures of one feature map along one axis: :class:`Field`, and how a map becomes one.
 
-A composed interval map (:mod:`symrf.algebra`) gives the figures of DESIGN section 1 at once;
-a containing map (resampling) gives proven bounds, labelled ``exact=False``. The exact
-position-dependent figures come from :mod:`symrf.exact`; reports of whole networks from
-:mod:`symrf.report`.
+A composed interval map (:mod:`symrf.algebra`) gives the figures the glossary defines
+(docs/concepts.md) at once; a containing map (resampling) gives proven bounds, labelled
+``exact=False``. The exact position-dependent figures come from :mod:`symrf.exact`;
+reports of whole networks from :mod:`symrf.report`.
 
 >>> Field.of(IntervalMap(4, -2, 10), 55).rf
 11
@@ -24,7 +24,7 @@ FIGURES = (
     "rf", "rf_min", "rf_min_path", "jump", "left", "right", "center", "padding", "period",
     "aligned", "offset", "exact", "size",
 )
-"""The figures every field reports, in output order (DESIGN.md section 1)."""
+"""The figures every field reports, in output order (defined in docs/concepts.md)."""
 
 Finish = Callable[[Any], Any]
 
@@ -117,6 +117,18 @@ class Field:
             exact=False,
             size=None if size is None else finish(size),
         )
+
+    def _repr_html_(self) -> str | None:
+        """Jupyter: the figures as a one-line table, formulas typeset (:mod:`symrf.notebook`)."""
+        from symrf.notebook import repr_html
+
+        return repr_html(self)
+
+    def _repr_latex_(self) -> str | None:
+        """Jupyter: the figures as display math (:mod:`symrf.notebook`)."""
+        from symrf.notebook import repr_latex
+
+        return repr_latex(self)
 
 
 def _inward(rounding: Callable[[Scalar], Scalar], value: Scalar) -> Scalar:

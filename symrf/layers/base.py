@@ -69,7 +69,11 @@ class _Checked(type):
 
 @dataclass(frozen=True, kw_only=True)
 class Layer(metaclass=_Checked):
-    """Base of all layers: a name label, per-axis parameters, and a one-axis geometry."""
+    """Base of all layers: a name label, per-axis parameters, and a one-axis geometry.
+
+    Args:
+        name: Row label in reports; ``None`` (default) names the row by op and index.
+    """
 
     op: ClassVar[str] = "layer"
     """The op name used in spec files and reports."""
@@ -159,6 +163,15 @@ class Layer(metaclass=_Checked):
         ('conv_3', 'c1')
         """
         return self.name or f"{self.op}_{index}"
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter: the index picture of a small numeric network, else None (the text).
+
+        See :func:`symrf.notebook.repr_svg`; matplotlib is imported only here.
+        """
+        from symrf.notebook import repr_svg
+
+        return repr_svg(self)
 
 
 @contextlib.contextmanager
