@@ -27,12 +27,6 @@ _PROMPT = re.compile(r"^(\s*)>>>")
 _ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|data|attr|exc|obj):`(~?)([^`]+)`")
 
 
-def _anchor(target: str) -> str:
-    # symrf/layers/ has no __init__.py: its modules are documented as layers.* (mkdocs.yml).
-    prefix = "symrf.layers."
-    return "layers." + target[len(prefix) :] if target.startswith(prefix) else target
-
-
 def roles_to_markdown(text: str) -> str:
     """Turn Sphinx roles into autorefs links (full dotted targets) or inline code.
 
@@ -44,7 +38,7 @@ def roles_to_markdown(text: str) -> str:
         short, target = match.group(1), match.group(2).lstrip(".")
         label = target.rsplit(".", 1)[-1] if short else target
         if target.startswith("symrf."):
-            return f"[`{label}`][{_anchor(target)}]"
+            return f"[`{label}`][{target}]"
         return f"`{label}`"
 
     lines = text.split("\n")
