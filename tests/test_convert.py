@@ -8,7 +8,8 @@ from symrf.cli import main
 from symrf.export.spec import document, to_json, to_toml
 from symrf.spec import load, loads
 
-EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "docs" / "examples").glob("*.*"))
+FOLDER = Path(__file__).resolve().parent.parent / "docs" / "examples"
+EXAMPLES = sorted(path for path in FOLDER.glob("*.*") if path.suffix in (".toml", ".json"))
 
 
 def _analyze(capsys, *argv):

@@ -14,7 +14,8 @@ from symrf.schema import check, json_schema
 from strategies_spec import almost_valid_documents, junk, valid_documents
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.*"))
+EXAMPLES = sorted(path for path in (ROOT / "docs" / "examples").glob("*.*")
+                  if path.suffix in (".toml", ".json"))
 VALIDATOR = jsonschema.Draft202012Validator(json_schema())
 
 

@@ -66,6 +66,12 @@ def check_size(size: Scalar | None) -> None:
 class Sequential(Layer):
     """Layers applied one after another; the usual container for a whole network.
 
+    Reports have one row per layer given here (a nested ``Sequential`` is one row).
+
+    Args:
+        *layers: The layers in order (or one list of them); at least one.
+        name: The network's name in reports (default ``sequential``).
+
     >>> from symrf.layers.window import Conv, MaxPool
     >>> Sequential(Conv(kernel=3), MaxPool(kernel=2)).geometry(None).map
     IntervalMap(scale=2, lo=0, width=3)
@@ -170,6 +176,13 @@ class Repeat(Layer):
     With ``index``, the block sees the repetition number ``0, 1, ..., times - 1`` in that
     symbol, so a schedule such as dilation ``2**i`` is one layer; a symbolic count then
     gives sums over the index in closed form.
+
+    Args:
+        block: The layer repeated (a list of layers becomes a ``Sequential``); positional.
+        times: The count, ``>= 0``: an int or a sympy expression (never unrolled when
+            symbolic).
+        index: A symbol the block uses for the repetition number ``0 .. times - 1``.
+        name: Row label in reports (default ``repeat_0``, ...).
 
     >>> from symrf.layers.window import Conv
     >>> Repeat(Conv(kernel=3, stride=2), times=4).geometry(None).map.rf

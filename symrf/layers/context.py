@@ -35,6 +35,14 @@ from symrf.scalars import Scalar
 class Context(Layer):
     """Global context entering the local path; ``include`` counts it as a dependency.
 
+    Importers insert it where statistics over all positions (a squeeze-and-excitation gate,
+    GroupNorm statistics) rejoin the local path.
+
+    Args:
+        include: ``True`` makes every unit depend on the whole input; ``False`` (default)
+            reports the local field and lists the layer.
+        name: Row label in reports.
+
     >>> Context(include=True).geometry(5).sizes(5)
     5
     """

@@ -32,7 +32,15 @@ from symrf.scalars import Scalar, is_number
 
 @dataclass(frozen=True)
 class Node:
-    """One node of a :class:`Graph`: a layer applied to one input, or a merge of several."""
+    """One node of a :class:`Graph`: a layer applied to one input, or a merge of several.
+
+    Args:
+        name: The node's name (its row label); ``"input"`` is reserved for the image.
+        inputs: Names of earlier nodes read (``"input"`` for the image).
+        layer: The layer applied to the one input, or ``None`` for a merge.
+        merge: ``Merge.ADD`` or ``Merge.CONCAT`` (or its name) for a node with several
+            inputs.
+    """
 
     name: str
     inputs: tuple[str, ...]
@@ -62,6 +70,12 @@ INPUT = "input"
 @dataclass(frozen=True, init=False)
 class Graph(Layer):
     """A network as a DAG of named nodes; ``output`` names the final node (default: last).
+
+    Args:
+        nodes: The nodes, each reading only the input and earlier nodes.
+        output: The name of the node whose figures the report gives (default: the last).
+        name: The network's name in reports (default ``graph``).
+        context: Names of nodes left out as global context (see :class:`Context`).
 
     >>> from symrf.layers.window import Conv
     >>> net = Graph([Node("a", ("input",), Conv(kernel=3)), Node("b", ("input",), Conv(kernel=5)),

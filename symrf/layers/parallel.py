@@ -95,6 +95,14 @@ class Parallel(Layer):
     """Branches applied to the same input and merged (residual add, Inception concat).
 
     Each branch is a layer or a list of layers; an empty list is the identity (a skip).
+    A merged unit depends on the union of what its branches depend on: its field runs from
+    the smallest ``left`` to the largest ``right``, so with branches centred alike the
+    receptive field is the largest branch's. Branches must have equal jumps.
+
+    Args:
+        *branches: One argument per branch: a layer, or a list of layers (``[]``: a skip).
+        merge: ``Merge.ADD`` (default, a residual sum) or ``Merge.CONCAT``, or its name.
+        name: Row label in reports (default ``parallel_0``, ...).
 
     >>> from symrf.layers.window import Conv
     >>> Parallel([Conv(kernel=3, stride=2)], [Conv(kernel=1, name="skip")]).geometry(None)

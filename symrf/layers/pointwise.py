@@ -24,6 +24,12 @@ from symrf.scalars import Scalar
 class Identity(Layer):
     """A layer that reads exactly its own position; base of the identity-geometry ops.
 
+    Activations, normalisations, dropout and channel shuffles are identities along every
+    spatial axis: they leave the receptive field, the jump and the position unchanged.
+
+    Args:
+        name: Row label in reports (default: the op and its index, ``identity_0``).
+
     >>> Identity().geometry(7).sizes(7)
     7
     """
@@ -100,6 +106,12 @@ class Edges(Layer):
     """Positions added (``grow = 1``) or removed (``grow = -1``) at both ends of the map.
 
     Unit ``x`` reads ``x - grow*left``; the length changes by ``grow*(left + right)``.
+
+    Args:
+        left: Positions at the start, ``>= 0``: an int, a sympy expression, or a tuple with one
+            value per axis.
+        right: Positions at the end, ``>= 0`` (changes lengths only).
+        name: Row label in reports.
     """
 
     grow: ClassVar[int] = 1
@@ -126,6 +138,14 @@ class Edges(Layer):
 class Pad(Edges):
     """Explicit padding (``ZeroPad``, ``tf.pad``): ``left`` and ``right`` positions added.
 
+    The field keeps its size and moves: ``left`` grows by the padding.
+
+    Args:
+        left: Positions added before position 0, ``>= 0``: an int, a sympy expression, or a tuple
+            with one value per axis.
+        right: Positions added after the end, ``>= 0`` (changes lengths only).
+        name: Row label in reports (default ``pad_0``, ...).
+
     >>> Pad(left=1, right=0).geometry(None).map
     IntervalMap(scale=1, lo=-1, width=0)
     """
@@ -136,6 +156,12 @@ class Pad(Edges):
 @dataclass(frozen=True, kw_only=True)
 class Crop(Edges):
     """Cropping (U-Net's skip connections): ``left`` and ``right`` positions removed.
+
+    Args:
+        left: Positions removed at the start, ``>= 0``: an int, a sympy expression, or a tuple with
+            one value per axis.
+        right: Positions removed at the end, ``>= 0`` (changes lengths only).
+        name: Row label in reports (default ``crop_0``, ...).
 
     >>> Crop(left=4, right=4).geometry(64).sizes(64), Crop(left=4).reads({0}, 64)
     (56, {4})

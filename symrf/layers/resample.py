@@ -37,6 +37,17 @@ class ConvTranspose(Layer):
     """Transposed convolution (PyTorch): unit ``x`` reads every ``i`` with ``i*s + t*d = x + p``.
 
     With ``kernel < stride`` some outputs read nothing (their receptive field is empty).
+    The jump is divided by ``s`` and the field depends on the position, with period ``s``.
+
+    Args:
+        kernel: Taps per axis, ``k >= 1``: an int, a sympy expression, or a tuple with one value per
+            axis.
+        stride: Upsampling factor, ``s >= 1`` (default 1).
+        dilation: Spacing of the taps, ``d >= 1`` (default 1).
+        padding: PyTorch's ``padding``, ``p >= 0``: removed from both ends of the output.
+        output_padding: Positions added at the end of the output (lengths only); smaller
+            than the stride or the dilation, as in PyTorch.
+        name: Row label in reports (default ``convtranspose_0``, ...).
 
     >>> ConvTranspose(kernel=2, stride=2).geometry(4).sizes(4)
     8
@@ -110,6 +121,15 @@ class Upsample(Layer):
     With ``align_corners`` the jump is ``(m - 1)/(f*m - 1)``, not ``1/f``, and the pattern
     repeats only every ``(f*m - 1)/gcd(m - 1, f - 1)`` units: ``length`` holds ``m`` (an
     importer fills it in), so that the period is known before any length is given.
+
+    Args:
+        factor: Integer scale factor, ``f >= 1`` (default 2): an int, a sympy expression, or a tuple
+            with one value per axis.
+        mode: A :class:`Mode` or its name: ``"nearest"`` (default), ``"linear"`` (also
+            ``"bilinear"``, ...), ``"cubic"``.
+        align_corners: PyTorch's ``align_corners`` (linear and cubic only).
+        length: The input length ``m``, needed with ``align_corners`` only.
+        name: Row label in reports (default ``upsample_0``, ...).
 
     >>> sorted(Upsample(factor=2, mode="linear").reads({0, 1, 2}, None))
     [-1, 0, 1]
@@ -247,6 +267,13 @@ def _denominator(value: Scalar) -> int:
 class PixelShuffle(Layer):
     """Pixel shuffle (sub-pixel convolution) by ``factor``: unit ``x`` reads ``floor(x/r)``.
 
+    Like nearest upsampling for the receptive field: the jump is divided by ``r``.
+
+    Args:
+        factor: The upscale factor ``r >= 1`` (default 2): an int, a sympy expression, or a tuple
+            with one value per axis.
+        name: Row label in reports (default ``pixelshuffle_0``, ...).
+
     >>> sorted(PixelShuffle(factor=3).reads({0, 1, 2, 3}, None))
     [0, 1]
     """
@@ -273,6 +300,13 @@ class PixelShuffle(Layer):
 @dataclass(frozen=True, kw_only=True)
 class PixelUnshuffle(Layer):
     """Pixel unshuffle (space-to-depth) by ``factor``: unit ``x`` reads ``r*x .. r*x + r - 1``.
+
+    Like ``Conv(kernel=r, stride=r)`` for the receptive field.
+
+    Args:
+        factor: The downscale factor ``r >= 1`` (default 2): an int, a sympy expression, or a tuple
+            with one value per axis.
+        name: Row label in reports (default ``pixelunshuffle_0``, ...).
 
     >>> PixelUnshuffle(factor=2).geometry(8)
     Geometry(map=IntervalMap(scale=2, lo=0, width=1), sizes=SizeMap(divisor=2, offset=0, bias=0))

@@ -24,6 +24,11 @@ from symrf.scalars import Scalar, ceil, divide, floor, is_number
 class GlobalPool(Layer):
     """Global average or max pooling: one output unit reading every input unit.
 
+    The receptive field is the input length (``n_in`` when it is not given).
+
+    Args:
+        name: Row label in reports (default ``globalpool_0``, ...).
+
     >>> GlobalPool().geometry(10).sizes(10)
     1
     """
@@ -48,7 +53,11 @@ class GlobalPool(Layer):
 
 @dataclass(frozen=True, kw_only=True)
 class Linear(GlobalPool):
-    """Flatten followed by a fully connected layer: each output reads the whole input."""
+    """Flatten followed by a fully connected layer: each output reads the whole input.
+
+    Args:
+        name: Row label in reports (default ``linear_0``, ...).
+    """
 
     op = "linear"
 
@@ -59,6 +68,11 @@ class AdaptivePool(Layer):
 
     Window ``i`` covers ``floor(i*m/o) .. ceil((i+1)*m/o) - 1``: windows are equal, and the
     map exact, only when ``o`` divides ``m``.
+
+    Args:
+        output: Output units per axis, ``o >= 1`` (default 1): an int, a sympy expression, or a
+            tuple with one value per axis.
+        name: Row label in reports (default ``adaptivepool_0``, ...).
 
     >>> AdaptivePool(output=3).geometry(9).map
     IntervalMap(scale=3, lo=0, width=2)

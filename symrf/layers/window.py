@@ -227,6 +227,20 @@ class Conv(Window):
 class MaxPool(Window):
     """Max pooling; ``stride`` defaults to ``kernel`` as in PyTorch.
 
+    The geometry is a convolution's: only which inputs are read matters, not how.
+
+    Args:
+        kernel: Taps per axis, ``k >= 1``: an int, a sympy expression, or a tuple with one value per
+            axis.
+        stride: Step between output units (default: ``kernel``, as in PyTorch).
+        dilation: Spacing of the taps, ``d >= 1`` (default 1).
+        padding: Positions added left of 0 (and right of the end), as in PyTorch: an
+            amount ``p >= 0``, ``"same"`` (TensorFlow's SAME) or ``"valid"`` (none).
+        padding_right: Padding right of the end when it differs from ``padding``
+            (``F.pad`` or ONNX ``pads`` folded in); changes lengths only.
+        ceil_mode: PyTorch's ``ceil_mode``: round the output length up.
+        name: Row label in reports (default: the op and its index, ``conv_0``).
+
     >>> MaxPool(kernel=3, stride=2).geometry(None).map
     IntervalMap(scale=2, lo=0, width=2)
     """
@@ -238,6 +252,20 @@ class MaxPool(Window):
 @dataclass(frozen=True, kw_only=True, repr=False)
 class AvgPool(Window):
     """Average pooling; ``stride`` defaults to ``kernel`` as in PyTorch.
+
+    The geometry is a convolution's: only which inputs are read matters, not how.
+
+    Args:
+        kernel: Taps per axis, ``k >= 1``: an int, a sympy expression, or a tuple with one value per
+            axis.
+        stride: Step between output units (default: ``kernel``, as in PyTorch).
+        dilation: Spacing of the taps, ``d >= 1`` (default 1).
+        padding: Positions added left of 0 (and right of the end), as in PyTorch: an
+            amount ``p >= 0``, ``"same"`` (TensorFlow's SAME) or ``"valid"`` (none).
+        padding_right: Padding right of the end when it differs from ``padding``
+            (``F.pad`` or ONNX ``pads`` folded in); changes lengths only.
+        ceil_mode: PyTorch's ``ceil_mode``: round the output length up.
+        name: Row label in reports (default: the op and its index, ``conv_0``).
 
     >>> AvgPool(kernel=2).geometry(None).map
     IntervalMap(scale=2, lo=0, width=1)
