@@ -12,7 +12,9 @@ Build a network from layers whose parameters are numbers or sympy symbols, then
 
 from symrf import zoo
 from symrf.algebra import IntervalMap, SizeMap
+from symrf.effective import erf
 from symrf.errors import (
+    ClusterError,
     ExpressionError,
     InvalidLayerError,
     NetworkError,
@@ -23,6 +25,7 @@ from symrf.errors import (
     TooLargeError,
 )
 from symrf.expressions import parse
+from symrf.figures import figure
 from symrf.importers import from_onnx
 from symrf.importers.torch import from_torch
 from symrf.layers.compose import Repeat, Sequential
@@ -46,6 +49,7 @@ from symrf.layers.resample import ConvTranspose, Mode, PixelShuffle, PixelUnshuf
 from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
 from symrf.numeric import Sweep, evaluate, sweep
+from symrf.paper import paper_form
 from symrf.report import Field, Report, Row
 from symrf.scalars import symbols
 from symrf.solve import Answer, Solution, Target, Unknown, solve
@@ -61,6 +65,7 @@ __all__ = [
     "AvgPool",
     "BatchNorm",
     "ChannelShuffle",
+    "ClusterError",
     "Context",
     "Conv",
     "ConvTranspose",
@@ -104,11 +109,14 @@ __all__ = [
     "Unknown",
     "Upsample",
     "derive",
+    "erf",
     "evaluate",
+    "figure",
     "from_onnx",
     "from_torch",
     "load",
     "loads",
+    "paper_form",
     "parse",
     "solve",
     "sweep",

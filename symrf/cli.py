@@ -20,10 +20,12 @@ from symrf import __version__, sources, zoo
 from symrf.coverage import coverage
 from symrf.engine import analyze
 from symrf.errors import SymrfError, located
-from symrf.export import FORMATS
+from symrf.export import FORMATS, render
 from symrf.export.spec import write
 from symrf.expressions import parse
+from symrf.figures import Kind, read_units, write_figure
 from symrf.layers.base import Param, param
+from symrf.paper import stated
 from symrf.scalars import Scalar
 from symrf.schema import json_schema
 from symrf.search import CHUNK
@@ -37,9 +39,9 @@ class _Parser(argparse.ArgumentParser):
         raise SymrfError(f"{message} (see 'symrf --help')")
 
 
-_TARGET = ("a .toml/.json spec file, a built-in model name (symrf zoo), an .onnx file, or "
-           "package.module:attr naming a PyTorch module, module class or factory (importing "
-           "it runs that package's code)")
+_TARGET = ("a .toml/.json spec file, a built-in model name (symrf zoo), example:NAME (a spec "
+           "shipped with symrf), an .onnx file, or package.module:attr naming a PyTorch "
+           "module, module class or factory (importing it runs that package's code)")
 _UPTO = "analyse the network up to and including this row (a layer, node or module name)"
 
 
@@ -58,6 +60,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("--input", metavar="SIZE", help="input size: 224, 224,160 or n")
     analyze.add_argument("--format", choices=sorted(FORMATS), default="table")
+    analyze.add_argument("--assume", action="append", default=[], metavar="FACT",
+                         help="an assumption that simplifies the formulas, e.g. 's>1', "
+                         "'odd(k)', 'n_in %% 32 == 0'; repeatable")
+    analyze.add_argument("--columns", metavar="LIST",
+                         help="the figures to show, e.g. rf,jump,padding (table, markdown, latex)")
+    analyze.add_argument("--layout", choices=("table", "formulas"),
+                         help="latex: a booktabs table, or one equation per layer (default: "
+                         "a table when every cell is a number)")
+    analyze.add_argument("--caption", metavar="TEXT", help="latex: the table's caption")
+    analyze.add_argument("--label", metavar="LABEL", help="latex: the \\label (tab:rf-NAME)")
+    analyze.add_argument("--formulas", choices=("math", "code"),
+                         help="markdown: formulas as $...$ math (default) or code spans")
     cover = verbs.add_parser(
         "coverage", help="what each feature map sees of an input: coverage, padding, holes"
     )
@@ -89,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="a number, or a relation to the unknowns such as d2=2*d1")
     solve.add_argument("--input", metavar="SIZE", help="input size")
     solve.add_argument("--format", choices=sorted(FORMATS), default="table")
+    solve.add_argument("--dask", metavar="ADDRESS",
+                       help="search on a Dask cluster: a scheduler address (tcp://HOST:8786), "
+                       "or 'local' for worker processes on this machine; needs symrf[dask]")
     convert = verbs.add_parser(
         "convert", help="write any target (zoo, ONNX, PyTorch, spec) as a spec file to edit"
     )
@@ -97,6 +114,32 @@ def _parser() -> argparse.ArgumentParser:
                          help="the spec to write: *.toml or *.json")
     convert.add_argument("--upto", metavar="ROW", help=_UPTO)
     convert.add_argument("--input", metavar="SIZE", help="input size to record in the spec")
+    figure = verbs.add_parser(
+        "figure", help="draw a figure (index, growth, field, coverage, period, erf) to a file")
+    figure.add_argument("target", help=_TARGET)
+    figure.add_argument("--kind", choices=[kind.value for kind in Kind], default="growth")
+    figure.add_argument("-o", "--output", required=True, metavar="FILE",
+                        help="the figure to write: *.svg, *.png or *.pdf")
+    figure.add_argument("--upto", metavar="ROW", help=_UPTO)
+    figure.add_argument("--input", metavar="SIZE", help="input size")
+    figure.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    figure.add_argument("--unit", action="append", default=[], metavar="X|ROW,COLUMN",
+                        help="an output unit to draw (field figures); repeatable")
+    figure.add_argument("--axis", type=int, default=0, help="the axis drawn (default 0)")
+    erf = verbs.add_parser(
+        "erf", help="effective receptive field: exact path counts and closed-form width")
+    erf.add_argument("target", help=_TARGET)
+    erf.add_argument("--upto", metavar="ROW", help=_UPTO)
+    erf.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    erf.add_argument("--input", metavar="SIZE",
+                     help="input size (the central unit; padding carries no paths)")
+    erf.add_argument("--format", choices=sorted(FORMATS), default="table")
+    erf.add_argument("--mass", default="0.95", metavar="SHARE",
+                     help="share of the paths the radius holds (default 0.95)")
+    erf.add_argument("--unit", metavar="X[,Y]",
+                     help="output unit (default 0, or the central one with --input)")
+    erf.add_argument("--dims", type=int, choices=(1, 2, 3),
+                     help="spatial axes (default: the network's own, or 2 for images)")
     verbs.add_parser("zoo", help="list the built-in models")
     verbs.add_parser("schema", help="print the JSON Schema of spec files (for editors)")
     return parser
@@ -173,6 +216,14 @@ def run(argv: Sequence[str]) -> str:
         return write(spec, args.output, size)
     values = read_settings(args.set)
     try:
+        if args.verb == "figure":
+            return write_figure(spec, args.kind, args.output, input_size=size, values=values,
+                                units=read_units(args.unit) or None, axis=args.axis)
+        if args.verb == "erf":
+            from symrf.effective.export import erf_text  # registers the ERF renderers
+
+            return erf_text(spec.network, args.format, input_size=size, values=values,
+                            share=args.mass, unit=read_size(args.unit), dims=args.dims)
         if args.verb == "coverage":
             if not isinstance(size, int) or size < 1:
                 raise SymrfError("coverage needs one positive integer input size: give "
@@ -184,10 +235,14 @@ def run(argv: Sequence[str]) -> str:
                 input_size=size, ranges=read_ranges(args.range), odd=args.odd,
                 even=args.even, powers_of_two=args.pow2, minimize=args.minimize,
                 progress=_progress_bar() if sys.stderr.isatty() else None,
+                scheduler=args.dask,
             )
             return FORMATS[args.format](answer)
+        facts = stated(args.assume, values, size) if args.assume else None
         report = analyze(spec.network, input_size=size, values=values)
-        return FORMATS[args.format](report)
+        return render(report, args.format, columns=args.columns, layout=args.layout,
+                      caption=args.caption, label=args.label, formulas=args.formulas,
+                      assume=facts)
     except SymrfError as error:
         raise located(error, args.target) from None
 

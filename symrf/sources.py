@@ -3,7 +3,8 @@
 :func:`read` turns the command line's ``TARGET`` into a :class:`~symrf.spec.Spec`: a
 ``.toml``/``.json`` spec file, a built-in model name (``symrf zoo``), an ``.onnx`` file, or
 ``package.module:attr`` naming a PyTorch module (importing it runs that package's code, as
-any such command does). The importers load their frameworks only when asked for.
+any such command does), or ``example:NAME`` for a spec shipped with symrf (the docs'
+examples). The importers load their frameworks only when asked for.
 
 >>> read("alexnet").network.layers[0]
 Conv(kernel=11, stride=4, dilation=1, padding=2)
@@ -17,7 +18,7 @@ import os
 import re
 from pathlib import Path
 
-from symrf import zoo
+from symrf import examples, zoo
 from symrf.errors import NetworkError, SpecError
 from symrf.layers.base import Param
 from symrf.layers.compose import Sequential
@@ -37,6 +38,7 @@ def read(target: str, upto: str | None = None, input_size: Param | None = None) 
     """
     if "\0" in target:
         raise SpecError(f"{target!r}: a target name cannot contain a NUL character.")
+    target = examples.resolve(target)  # example:NAME, a spec shipped with symrf
     suffix = Path(target).suffix.lower()
     if suffix == ".onnx":
         from symrf.importers.onnx import load_onnx_target

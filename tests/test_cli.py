@@ -69,10 +69,18 @@ def test_set_values_reach_the_numeric_path(capsys):
     assert out.splitlines()[0] == "repeat: rf 67, jump 32, padding 3, size 6"
 
 
-def test_latex_has_closed_forms_and_tabular(capsys):
+def test_latex_prints_symbolic_networks_as_equations_and_numeric_ones_as_tables(capsys):
     _, out, _ = run(capsys, "analyze", str(EXAMPLES / "repeat.toml"), "--format", "latex")
-    assert "\\begin{align*}" in out and "\\begin{tabular}" in out
-    assert "\\frac{2 \\left(k - 1\\right) \\left(s^{n} - 1\\right)}{s - 1} + 7" in out
+    assert "\\begin{aligned}" in out and "\\begin{table" not in out
+    _, out, _ = run(capsys, "analyze", "alexnet", "--format", "latex", "--caption", "AlexNet",
+                    "--label", "tab:alex", "--columns", "rf,jump")
+    assert "\\begin{table}" in out and "\\toprule" in out and "\\caption{AlexNet}" in out
+    assert "\\label{tab:alex}" in out and "\\texttt{pool5} & maxpool & $195$ & $32$" in out
+
+
+def test_an_option_for_another_format_is_one_line(capsys):
+    status, _, err = run(capsys, "analyze", "alexnet", "--format", "json", "--caption", "x")
+    assert status == 2 and "--caption does not apply to --format json" in err
 
 
 def test_markdown_table(capsys):
