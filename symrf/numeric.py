@@ -159,7 +159,7 @@ class Compiled:
 
 
 def sweep(net: Layer, input_size: object = None, *, scheduler: object = None,
-          **values: Any) -> Sweep:
+          exact: bool = False, **values: Any) -> Sweep:
     """Evaluate ``net`` for many assignments at once (numpy arrays broadcast together).
 
     The closed forms are derived once and compiled with ``sympy.lambdify``; no Python loop
@@ -168,6 +168,12 @@ def sweep(net: Layer, input_size: object = None, *, scheduler: object = None,
     With ``scheduler`` (a ``distributed.Client``, an address ``"tcp://host:8786"`` or
     ``"local"``) the assignments are computed in blocks on a Dask cluster
     (:mod:`symrf.distributed`), with the same result.
+
+    With ``exact=True`` each assignment is evaluated on the exact numeric path instead
+    (:class:`symrf.parametric.Evaluator`: each layer compiled once per value of its own
+    symbols), one at a time: the figures of networks whose fields depend on position
+    (upsampling, transposed convolutions) are then exact, not bounds, and ``rf_min``,
+    ``rf_min_path`` and ``period`` are swept too; at most :data:`EXACT_SWEEP` assignments.
 
     >>> import numpy as np, symrf
     >>> k, n = symrf.symbols("k n")
@@ -178,6 +184,8 @@ def sweep(net: Layer, input_size: object = None, *, scheduler: object = None,
     import numpy as np
 
     arrays = {name: np.asarray(value) for name, value in values.items()}
+    if exact:
+        return _exact_sweep(net, input_size, arrays, np)
     compiled = Compiled(net, input_size, list(arrays))
     if scheduler is None:
         found = compiled(**arrays)
@@ -188,6 +196,58 @@ def sweep(net: Layer, input_size: object = None, *, scheduler: object = None,
     figures = {name: _checked(result, np) if name != "valid" else result
                for name, result in found.items()}
     return Sweep(dict(arrays), figures, exact=compiled.exact)
+
+
+EXACT_SWEEP = 10**6
+"""Most assignments ``sweep(..., exact=True)`` evaluates (one Python call each)."""
+_EXACT_FIGURES = (*SWEPT[:-1], "rf_min", "rf_min_path", "period")
+
+
+def _exact_sweep(net: Layer, input_size: object, arrays: dict[str, Any], np: Any) -> Sweep:
+    """:func:`sweep` on the exact path: every assignment evaluated, figures exact.
+
+    >>> import numpy as np, symrf
+    >>> f, = symrf.symbols("f")
+    >>> net = symrf.Sequential(symrf.Upsample(factor=f), symrf.Conv(kernel=2))
+    >>> result = sweep(net, exact=True, f=np.array([1, 2, 3]))
+    >>> result.rf.tolist(), result.rf_min.tolist(), result.period.tolist()
+    ([2, 2, 2], [2, 1, 1], [1, 2, 3])
+    """
+    from symrf.errors import SymrfError, TooLargeError
+    from symrf.parametric import Evaluator
+
+    shape = np.broadcast(*arrays.values()).shape if arrays else ()
+    count = int(np.prod(shape))
+    if count > EXACT_SWEEP:
+        raise TooLargeError(f"sweep(exact=True) of {count} assignments: more than the "
+                            f"{EXACT_SWEEP} evaluated one at a time; sweep fewer, or drop "
+                            "exact=True for the vectorised closed forms.")
+    columns = {name: np.broadcast_to(array, shape) for name, array in arrays.items()}
+    names = [*_EXACT_FIGURES, *(("size",) if input_size is not None else ())]
+    found = {name: np.empty(shape, dtype=object) for name in names}
+    valid = np.ones(shape, dtype=bool)
+    evaluator = Evaluator(net)
+    for index in np.ndindex(shape):
+        assignment = {name: int(column[index]) for name, column in columns.items()}
+        try:
+            report = evaluator(input_size, assignment)
+        except SymrfError:  # no such network (a vanishing map, an invalid parameter)
+            valid[index] = False
+            continue
+        for name in names:
+            found[name][index] = report.figure(name)
+    figures = {name: _narrowest(array, np) for name, array in found.items()}
+    if input_size is not None or not valid.all():
+        figures["valid"] = valid
+    return Sweep(dict(arrays), figures, exact=True)
+
+
+def _narrowest(array: Any, np: Any) -> Any:
+    """An object array as int64 when every entry is a small int, else as it is."""
+    items = array.ravel().tolist()
+    if all(type(item) is int and -_EXACT_LIMIT < item < _EXACT_LIMIT for item in items):
+        return array.astype(np.int64)
+    return array
 
 
 def _lambdify(formula: Any, symbols: list) -> Any:
@@ -210,4 +270,4 @@ def _checked(result: Any, np: Any) -> Any:
     return result
 
 
-__all__ = ["FIGURES", "SWEPT", "Compiled", "Sweep", "bind", "evaluate", "sweep"]
+__all__ = ["EXACT_SWEEP", "FIGURES", "SWEPT", "Compiled", "Sweep", "bind", "evaluate", "sweep"]
