@@ -152,6 +152,17 @@ class Printer(LatexPrinter):
     1 - 2 \left(\left\lceil{\frac{n}{2}}\right\rceil \bmod 2\right)
     """
 
+    def _as_ordered_terms(self, expr: sympy.Basic, order: Any = None) -> list[sympy.Basic]:
+        """A sum's terms as a paper writes them (``symrf.paper.signs.ordered_terms``)."""
+        if isinstance(expr, sympy.Add):
+            from symrf.paper.signs import ordered_terms
+
+            terms = list(ordered_terms(expr))
+            if terms[-1].is_Number and terms[-1] > 0 and terms[0].as_coeff_Mul()[0] < 0:
+                terms.insert(0, terms.pop())  # 1 - 2 x, not - 2 x + 1
+            return terms
+        return list(super()._as_ordered_terms(expr, order=order))
+
     def _print_Mod(self, expr: sympy.Mod, exp: str | None = None) -> str:
         value, modulus = (self._print(arg) for arg in expr.args)
         tex = rf"\left({value} \bmod {modulus}\right)"
