@@ -37,6 +37,7 @@ import sympy
 
 from symrf.algebra import whole
 from symrf.paper.assume import Assumptions, assumptions
+from symrf.paper.monomials import plain_symbols, shift, shortens, terms
 from symrf.paper.rounding import flat_expand, over_monomial, parities, present_ceilings
 from symrf.paper.signs import merged_powers, negated, over_numbers, signed
 from symrf.scalars import Scalar, expression
@@ -284,10 +285,10 @@ def _shifted(poly: sympy.Expr, constant_apart: bool) -> tuple[sympy.Expr, bool]:
     The flag says whether any symbol was shifted.
     """
     size = len(sympy.Add.make_args(poly))
-    table = _terms(poly)
-    chosen = {name: sympy.Dummy("y") for name in _plain_symbols(poly)
-              if _shortens(table, name)}
-    moved = _moved(table, chosen) if chosen else poly
+    table = terms(poly)
+    chosen = {name: sympy.Dummy("y") for name in plain_symbols(poly)
+              if shortens(table, name)}
+    moved = shift(table, chosen) if chosen else poly
     if chosen and len(sympy.Add.make_args(moved)) > size:
         chosen, moved = {}, poly
     back = {place: name - 1 for name, place in chosen.items()}
@@ -300,70 +301,6 @@ def _shifted(poly: sympy.Expr, constant_apart: bool) -> tuple[sympy.Expr, bool]:
     total = sum((key.xreplace(back) * _factored(sympy.Add(*parts))
                  for key, parts in gathered.items()), sympy.Integer(0))
     return constant + total, bool(chosen)
-
-
-def _moved(table: dict[Key, sympy.Expr], chosen: dict[sympy.Symbol, sympy.Dummy]
-           ) -> sympy.Expr:
-    """The sum with each chosen symbol ``x`` written ``y + 1``, expanded on its term table."""
-    moved: dict[Key, sympy.Expr] = {}
-    for key, coefficient in table.items():
-        inside = [(name, place) for name, place in chosen.items() if (name, 1) in key]
-        rest = key - {(name, 1) for name, _ in inside}
-        for count in range(len(inside) + 1):
-            for picked in itertools.combinations(inside, count):
-                new = rest | {(place, 1) for _, place in picked}
-                moved[new] = moved.get(new, 0) + coefficient
-    return sympy.Add(*(coefficient * sympy.Mul(*(base**exp for base, exp in key))
-                       for key, coefficient in moved.items() if coefficient != 0))
-
-
-Key = frozenset
-"""A monomial as the set of its ``(base, exponent)`` pairs (the number aside)."""
-
-
-def _terms(poly: sympy.Expr) -> dict[Key, sympy.Expr]:
-    """A sum as ``{monomial: coefficient}``."""
-    table: dict[Key, sympy.Expr] = {}
-    for term in sympy.Add.make_args(poly):
-        coefficient, rest = term.as_coeff_Mul()
-        key = frozenset(rest.as_powers_dict().items()) if rest != 1 else frozenset()
-        table[key] = table.get(key, 0) + coefficient
-    return table
-
-
-def _shortens(table: dict[Key, sympy.Expr], name: sympy.Symbol) -> bool:
-    """Whether the sum has fewer terms in ``y = name - 1`` (or as many, and a smaller number).
-
-    Counted on the terms, without expanding: each term ``c*name*m`` becomes ``c*y*m`` plus
-    ``c*m``, which joins a term ``m`` already there.
-    """
-    moved: dict[Key, sympy.Expr] = {}
-    for key, coefficient in table.items():
-        power = dict(key).get(name, 0)
-        if power == 0:
-            continue
-        if power != 1:
-            return False
-        below = key - {(name, power)}
-        moved[below] = moved.get(below, 0) + coefficient
-    if not moved:
-        return False
-    count = len(table)  # the shifted terms stay, as c*y*m
-    for below, added in moved.items():
-        before = table.get(below, 0)
-        count += (before + added != 0) - (before != 0)
-    before = table.get(frozenset(), 0)
-    after = before + moved.get(frozenset(), 0)
-    return count < len(table) or (count == len(table) and abs(after) < abs(before))
-
-
-def _plain_symbols(poly: sympy.Expr) -> list[sympy.Symbol]:
-    """Symbols that occur only as polynomial variables (not in an exponent or a power base)."""
-    inside = set()
-    for power in poly.atoms(sympy.Pow):
-        if not power.exp.is_Integer:
-            inside |= power.free_symbols
-    return [name for name in poly.free_symbols if name not in inside and name.is_Symbol]
 
 
 def _factored(rest: sympy.Expr) -> sympy.Expr:
@@ -383,7 +320,7 @@ def _factored(rest: sympy.Expr) -> sympy.Expr:
 
 def _common_factor(rest: sympy.Expr) -> sympy.Expr:
     """``rest`` with the monomial that divides every term taken out (cheaper than sympy's)."""
-    table = _terms(rest)
+    table = terms(rest)
     shared = None
     for key in table:
         powers = {base: exp for base, exp in key if exp.is_Integer and exp > 0}
