@@ -41,7 +41,7 @@ import numpy as np
 from timing import best_of, cold, human, show  # before symrf: puts the checkout on sys.path
 
 import symrf
-from symrf.layers.compose import Repeat
+from symrf.layers.repeat import Repeat
 from symrf.solve import solve
 
 # The modules themselves: ``symrf.solve`` is the function (re-exported by the package).

@@ -28,7 +28,7 @@ from symrf.expressions import parse
 from symrf.figures import figure
 from symrf.importers import from_onnx
 from symrf.importers.torch import from_torch
-from symrf.layers.compose import Repeat, Sequential
+from symrf.layers.compose import Sequential
 from symrf.layers.context import Context
 from symrf.layers.graph import Graph, Node
 from symrf.layers.parallel import Merge, Parallel
@@ -45,6 +45,7 @@ from symrf.layers.pointwise import (
     Sigmoid,
     Tanh,
 )
+from symrf.layers.repeat import Repeat
 from symrf.layers.resample import ConvTranspose, Mode, PixelShuffle, PixelUnshuffle, Upsample
 from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding

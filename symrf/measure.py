@@ -18,9 +18,10 @@ import sympy
 from symrf.algebra import whole
 from symrf.errors import SymrfError, TooLargeError
 from symrf.layers.base import Layer
-from symrf.layers.compose import Repeat, Sequential
+from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
 from symrf.layers.parallel import Parallel
+from symrf.layers.repeat import Repeat
 from symrf.scalars import expression, symbol
 from symrf.search import Outcome, Space
 

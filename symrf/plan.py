@@ -31,10 +31,11 @@ from typing import Any
 from symrf.algebra import SizeMap
 from symrf.errors import SymrfError, located
 from symrf.layers.base import Layer
-from symrf.layers.compose import Repeat, Sequential, check_size
+from symrf.layers.compose import Sequential, check_size
 from symrf.layers.context import Context
 from symrf.layers.graph import Graph
 from symrf.layers.parallel import Parallel
+from symrf.layers.repeat import Repeat
 from symrf.plan_rows import Fold, PlanRows
 from symrf.report import Report, row_labels
 from symrf.scalars import Scalar, exact

@@ -32,7 +32,7 @@ from symrf.numeric import SWEPT, Compiled, bind
 from symrf.parametric import Evaluator
 from symrf.pareto import front
 from symrf.report import FIGURES, Report, network
-from symrf.roots import relaxed_roots
+from symrf.roots import relaxed_roots, tidy_root
 from symrf.scalars import Scalar, exact, expression, is_number, scalar, symbol
 from symrf.search import Keep, Outcome, Scan, Space, assignment_limit, scan
 from symrf.substitution import substituted
@@ -345,14 +345,8 @@ class Question:
                 found = () if name in general else relaxed_roots(formula, bound, name)
                 if found:
                     general[name] = found
-                    at_values[name] = tuple(_tidy_root(r.xreplace(numbers)) for r in found)
+                    at_values[name] = tuple(tidy_root(r.xreplace(numbers)) for r in found)
         return general, at_values
-
-
-def _tidy_root(root: sympy.Expr) -> sympy.Expr:
-    """A root at the given values, simplified (logarithms combined where that is shorter)."""
-    simpler = sympy.simplify(sympy.logcombine(root, force=True))
-    return min(simpler, sympy.simplify(root), key=sympy.count_ops)
 
 
 def _figure(report: Report, name: str) -> Any:

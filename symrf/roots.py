@@ -50,3 +50,14 @@ def relaxed_roots(formula: Any, bound: Any, name: str) -> tuple[sympy.Expr, ...]
             continue
         roots.append(sympy.factor_terms(sympy.simplify(root.xreplace({real: unknown}))))
     return tuple(roots)
+
+
+def tidy_root(root: sympy.Expr) -> sympy.Expr:
+    """A root at the given values, simplified (logarithms combined where that is shorter).
+
+    >>> x = sympy.Symbol("x", positive=True)
+    >>> tidy_root(sympy.log(4*x) - sympy.log(x))
+    log(4)
+    """
+    simpler = sympy.simplify(sympy.logcombine(root, force=True))
+    return min(simpler, sympy.simplify(root), key=sympy.count_ops)

@@ -33,9 +33,10 @@ import sympy
 from symrf.errors import SpecError, SymrfError
 from symrf.expressions import parse
 from symrf.layers.base import Layer, Param
-from symrf.layers.compose import Repeat, Sequential
+from symrf.layers.compose import Sequential
 from symrf.layers.graph import INPUT, Graph, Node
 from symrf.layers.parallel import Parallel
+from symrf.layers.repeat import Repeat
 from symrf.layers.window import Padding
 from symrf.limits import MAX_FILE_BYTES
 from symrf.schema import KINDS, MERGES, OPS, Kind, check

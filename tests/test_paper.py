@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import symrf
-from symrf.layers.compose import Repeat
+from symrf.layers.repeat import Repeat
 from symrf.paper import assumptions, ordered_terms, paper_form, stated, where
 
 import oracle

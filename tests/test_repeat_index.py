@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import symrf
-from symrf.layers.compose import Repeat
+from symrf.layers.repeat import Repeat
 
 import oracle
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import symrf
 from symrf.cli import main
 from symrf.errors import NoSolutionError
-from symrf.layers.compose import Repeat
+from symrf.layers.repeat import Repeat
 from symrf.solve import Domain, Relation, Target, Unknown, solve
 
 import oracle

@@ -18,7 +18,7 @@ mixture of its inputs' walks, weighted by their path counts ``M``: the mass over
 Only shift-invariant layers have a walk: upsampling and strided transposed convolutions
 make the counts depend on the unit's phase (:mod:`symrf.effective.paths` counts those exactly).
 
->>> from symrf.layers.compose import Repeat
+>>> from symrf.layers.repeat import Repeat
 >>> from symrf.layers.window import Conv
 >>> from symrf.scalars import symbols
 >>> k, n = symbols("k n")
@@ -39,11 +39,12 @@ import sympy
 from symrf.algebra import sum_over, uses
 from symrf.errors import NetworkError, located
 from symrf.layers.base import Layer
-from symrf.layers.compose import Repeat, Sequential
+from symrf.layers.compose import Sequential
 from symrf.layers.context import Context
 from symrf.layers.graph import INPUT, Graph
 from symrf.layers.parallel import Parallel
 from symrf.layers.pointwise import Edges, Identity
+from symrf.layers.repeat import Repeat
 from symrf.layers.resample import ConvTranspose, PixelUnshuffle, Upsample
 from symrf.layers.whole import GlobalPool
 from symrf.layers.window import Window

@@ -32,9 +32,10 @@ from sympy.printing.str import StrPrinter
 from symrf.errors import SpecError
 from symrf.expressions import parse
 from symrf.layers.base import Layer
-from symrf.layers.compose import Repeat, Sequential
+from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
 from symrf.layers.parallel import Parallel
+from symrf.layers.repeat import Repeat
 from symrf.schema import OPS
 from symrf.spec import Spec, loads
 

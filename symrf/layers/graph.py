@@ -304,8 +304,8 @@ def as_graph(net: Layer) -> Graph:
     >>> [(node.op, node.inputs) for node in flat.nodes]
     [('conv', ('input',)), ('conv', ('n0',)), ('add', ('n1', 'n0'))]
     """
-    from symrf.layers.compose import Repeat
     from symrf.layers.pointwise import Identity
+    from symrf.layers.repeat import Repeat
 
     nodes: list[Node] = []
 
