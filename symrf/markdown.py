@@ -71,8 +71,11 @@ class BlockError(SymrfError, ValueError, _BuildError):
         return str(self.args[0]) if self.args else ""
 
 
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n]*?)[ \t]*$")
-_OPTION = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)[ \t]*:[ \t]*(?P<value>.*?)[ \t]*(?:[ \t]#.*)?$")
+# No lazy quantifier next to optional blanks: such patterns backtrack quadratically on long
+# runs of spaces (a page is untrusted input); values and info strings are stripped in code.
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^\n]*)$")
+_OPTION = re.compile(r"^(?P<key>[A-Za-z_][\w-]*)[ \t]*:(?P<value>.*)$")
+_COMMENT = re.compile(r"[ \t]#")
 _NETWORK_KEYS = ("zoo", "spec")
 _KEYS = ("format", "input", "set", "upto", *_NETWORK_KEYS, "command", "status")
 _FIGURES = ("growth", "index", "field", "coverage", "period")
@@ -110,7 +113,7 @@ def parse(lines: list[str], line: int) -> Block:
         if not match:
             raise SymrfError(f"line {line + number + 1}: {text.strip()!r} is not an option; "
                              "write 'key: value' lines, then '---' before an inline spec.")
-        key, value = match.group("key"), match.group("value")
+        key, value = match.group("key"), _COMMENT.split(match.group("value"), 1)[0].strip()
         if key not in _KEYS:
             near = difflib.get_close_matches(key, _KEYS, n=1)
             hint = f"did you mean {near[0]!r}? " if near else ""
@@ -162,7 +165,7 @@ def _source(block: Block, site: Site) -> Any:
                              f"{', '.join(sorted(zoo.MODELS))}.")
         return sources.read(name, upto, size)
     if "spec" in block.options:
-        path = site.base_dir / block.options["spec"]
+        path = inside(site.base_dir, block.options["spec"], "spec")
         if not path.is_file():
             raise SymrfError(f"spec: {block.options['spec']!r} is no file under "
                              f"{site.base_dir}; paths are relative to the directory the site "
@@ -265,9 +268,26 @@ def _command(block: Block, site: Site) -> str:
         raise SymrfError(f"a command block takes only 'command' and 'status' "
                          f"(found {', '.join(extra) or 'an inline spec'}).")
     status = block.options.get("status", "0")
-    if not status.isdigit():
+    if status not in ("0", "1", "2"):
         raise SymrfError(f"status: {status!r} is not an exit status of symrf (0, 1 or 2).")
     return _code(transcript(block.options["command"], site.base_dir, int(status)), "console")
+
+
+def inside(base: Path, text: str, option: str) -> Path:
+    """``text`` as a path under ``base``; a page may not read files outside its site.
+
+    >>> inside(Path("/site"), "docs/examples/seed.toml", "spec").as_posix()
+    '/site/docs/examples/seed.toml'
+    >>> inside(Path("/site"), "../etc/passwd", "spec")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    symrf.errors.SymrfError: spec: '../etc/passwd' is outside /site; give a path under ...
+    """
+    root = base.resolve()
+    path = (root / text).resolve()
+    if path != root and root not in path.parents:
+        raise SymrfError(f"{option}: {text!r} is outside {root}; give a path under the "
+                         "directory the site is built from.")
+    return path
 
 
 class SourceLines(Preprocessor):
@@ -333,7 +353,7 @@ def _fences(lines: list[str]) -> Iterator[tuple[int, int, str]]:
         opening = _FENCE.match(lines[index])
         if opening:
             end = _closing(lines, index, opening)
-            yield index, end, opening.group("info")
+            yield index, end, opening.group("info").strip()
             index = end
         index += 1
 
@@ -343,7 +363,7 @@ def _closing(lines: list[str], start: int, opening: re.Match[str]) -> int:
     fence = opening.group("fence")
     for index in range(start + 1, len(lines)):
         match = _FENCE.match(lines[index])
-        if (match and not match.group("info") and match.group("fence")[0] == fence[0]
+        if (match and not match.group("info").strip() and match.group("fence")[0] == fence[0]
                 and len(match.group("fence")) >= len(fence)):
             return index
     return len(lines)

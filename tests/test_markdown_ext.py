@@ -192,3 +192,31 @@ def test_an_error_names_the_line_as_written_before_snippets_expand(tmp_path: Pat
     with pytest.raises(BlockError, match=r"^line 3: symrf block: zoo: 'lenet'"):
         markdown.markdown(source, extensions=["pymdownx.snippets", SymrfExtension()],
                           extension_configs={"pymdownx.snippets": {"base_path": [tmp_path]}})
+
+
+@pytest.mark.parametrize(("command", "refusal"), [
+    ("symrf convert alexnet -o /tmp/x.toml", "runs 'convert'"),
+    ("symrf figure alexnet -o x.svg", "runs 'figure'"),
+    ("symrf analyze os.path:join", "not Python modules"),
+    ("symrf solve example:tcn --for L --target rf>=9 --set k=3 --dask local", "--dask"),
+    ("symrf analyze ../../etc/hostname.toml", "outside"),
+    ('symrf analyze "unbalanced', "cannot be read"),
+])
+def test_a_page_cannot_make_the_build_write_files_run_code_or_read_outside(command, refusal):
+    with pytest.raises(BlockError, match=re.escape(refusal)):
+        page(block(f"command: {command}"))
+
+
+def test_spec_paths_stay_under_the_site_and_bad_statuses_are_one_line():
+    with pytest.raises(BlockError, match="outside"):
+        page(block("spec: ../../etc/hostname"))
+    with pytest.raises(BlockError, match="not an exit status"):
+        page(block("command: symrf zoo", "status: \u00b2"))
+
+
+def test_untrusted_names_do_not_become_html_and_long_blank_runs_do_not_hang():
+    rendered = page(block("format: markdown", "---", 'name = "<img src=x onerror=alert(1)>"',
+                          "[[layers]]", 'op = "conv"', "kernel = 3"))
+    assert "<img" not in rendered and "&lt;img" in rendered
+    with pytest.raises(BlockError):  # 20,000 blanks inside an option: refused at once
+        page(block("format: x" + " " * 20_000 + "y"))

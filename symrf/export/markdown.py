@@ -12,6 +12,7 @@ value of every figure the table shows.
 from __future__ import annotations
 
 import functools
+import html
 from typing import Any
 
 import sympy
@@ -76,6 +77,16 @@ def to_markdown(result: Any, **options: Any) -> str:
     raise TypeError(f"no Markdown rendering for {type(result).__name__}")
 
 
+def plain(name: str) -> str:
+    """A name as Markdown text: HTML and emphasis characters escaped (names are untrusted).
+
+    >>> plain("<img src=x onerror=alert(1)>")
+    '&lt;img src=x onerror=alert(1)&gt;'
+    """
+    escaped = html.escape(name, quote=False)
+    return "".join(f"\\{char}" if char in "\\`*_[]|" else char for char in escaped)
+
+
 @to_markdown.register
 def _(report: Report, *, formulas: str = "math", columns: Any = None, assume: Any = None) -> str:
     """A report as a title line with the network's figures and a table of every layer.
@@ -98,7 +109,7 @@ def _(report: Report, *, formulas: str = "math", columns: Any = None, assume: An
     output = report.layers[report.layers.output]
     title = ", ".join(f"{name} {cell(output, name)}" for name in names)
     lines = [
-        f"**{report.name}**: {title}",
+        f"**{plain(report.name)}**: {title}",
         "",
         "| " + " | ".join(("layer", "op", *names)) + " |",
         "|" + "---|" * (len(names) + 2),
@@ -115,7 +126,7 @@ def _(report: Report, *, formulas: str = "math", columns: Any = None, assume: An
 @to_markdown.register
 def _(result: Coverage, **options: Any) -> str:
     lines = [
-        f"**{result.name}**: coverage of a {result.input_size}-pixel input",
+        f"**{plain(result.name)}**: coverage of a {result.input_size}-pixel input",
         "",
         "| layer | op | size | rf | covers input | unproductive | in padding | holes |",
         "|---|---|---|---|---|---|---|---|",

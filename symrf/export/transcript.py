@@ -40,9 +40,13 @@ def transcript(command: str, directory: str | Path, status: int = 0) -> str:
     """
     from symrf.cli import main
 
-    words = shlex.split(command)
+    try:
+        words = shlex.split(command)
+    except ValueError as error:  # an unbalanced quote
+        raise SymrfError(f"command: {command!r} cannot be read ({error}).") from None
     if not words or words[0] != "symrf":
         raise SymrfError(f"command: {command!r} must start with 'symrf'.")
+    _check_safe(words[1:], directory, command)
     if status not in (0, 1, 2):
         raise SymrfError(f"status: {status} is not an exit status of symrf (0, 1 or 2).")
     out, err = io.StringIO(), io.StringIO()
@@ -72,3 +76,40 @@ def _terminal(directory: Path) -> Iterator[None]:
             del os.environ["COLUMNS"]
         else:
             os.environ["COLUMNS"] = before
+
+
+_VERBS = ("analyze", "coverage", "solve", "erf", "zoo", "schema", "--help", "--version")
+"""What a page's command may run: verbs that only read and print."""
+_REFUSED = ("-o", "--output", "--dask")
+"""Options that write files or reach other machines."""
+
+
+def _check_safe(arguments: list[str], directory: str | Path, command: str) -> None:
+    """Refuse what a page (untrusted input) must not make a build do.
+
+    Only printing verbs; no output files or clusters; targets are built-in models,
+    ``example:NAME`` or files under ``directory`` (never ``module:attr``, which imports and
+    runs Python code).
+
+    >>> _check_safe(["convert", "alexnet", "-o", "x.toml"], ".", "symrf convert")
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    symrf.errors.SymrfError: command: 'symrf convert' runs 'convert'; a page may run ...
+    """
+    from symrf.markdown import inside
+
+    if not arguments or arguments[0] not in _VERBS:
+        verb = arguments[0] if arguments else ""
+        raise SymrfError(f"command: {command!r} runs {verb!r}; a page may run symrf "
+                         f"{', '.join(_VERBS)}.")
+    for word in arguments[1:]:
+        if word.split("=", 1)[0] in _REFUSED:
+            raise SymrfError(f"command: {command!r} uses {word.split('=', 1)[0]}, which "
+                             "writes files or reaches other machines; a page may not.")
+    if len(arguments) > 1 and not arguments[1].startswith("-"):
+        target = arguments[1]
+        if ":" in target and not target.startswith("example:"):
+            raise SymrfError(f"command: {command!r} names {target!r}; a page may name "
+                             "built-in models, example:NAME or spec files, not Python modules.")
+        if "/" in target or target.endswith((".toml", ".json", ".onnx")):
+            inside(Path(directory), target, "command")
