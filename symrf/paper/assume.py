@@ -30,6 +30,7 @@ from symrf.errors import ExpressionError, NetworkError
 from symrf.paper import proofs
 from symrf.paper.statements import Shape, narrow, read
 from symrf.scalars import Scalar, expression
+from symrf.substitution import replaced
 
 
 @dataclass(frozen=True)
@@ -192,8 +193,12 @@ class Assumptions:
                 names = {name.name for name in relation.free_symbols}
                 if not names or not names <= named.keys():
                     continue
-                holds = relation.xreplace({sympy.Symbol(name, integer=True, positive=True):
-                                           expression(named[name]) for name in names})
+                given = {sympy.Symbol(name, integer=True, positive=True): named[name]
+                         for name in names}
+                # Each side within symrf's number limits (k**k**k with k = 99 is refused,
+                # not computed), then compared.
+                holds = relation.func(*(expression(replaced(side, given, f"--assume {text!r}"))
+                                        for side in relation.args))
                 if holds is sympy.false or holds is False:
                     return text, ", ".join(f"{name} = {named[name]}" for name in sorted(names))
         return None

@@ -91,7 +91,11 @@ def read(text: str) -> list[sympy.Basic]:
         if type(op) not in _COMPARE:
             raise ExpressionError(f"{where} uses an unknown comparison; {GRAMMAR}.")
         if isinstance(left, ast.BinOp) and isinstance(left.op, ast.Mod):
-            lhs = sympy.Mod(_side(source, left.left, where), _side(source, left.right, where))
+            modulus = _side(source, left.right, where)
+            if not (modulus.is_Integer and modulus > 0):
+                raise ExpressionError(f"{where}: the modulus must be a positive whole number, "
+                                      f"not {modulus}.")
+            lhs = sympy.Mod(_side(source, left.left, where), modulus)
         else:
             lhs = _side(source, left, where)
         relations.append(_COMPARE[type(op)](lhs, _side(source, right, where)))
@@ -156,8 +160,16 @@ def _least(high: int | None, bound: int) -> int:
 
 
 def _congruence(m1: int, r1: int, m2: int, r2: int) -> tuple[int, int] | None:
-    """``x % m1 == r1`` and ``x % m2 == r2`` as one congruence (None when incompatible)."""
-    for value in range(r1, math.lcm(m1, m2), m1):
-        if value % m2 == r2:
-            return math.lcm(m1, m2), value
-    return None
+    """``x % m1 == r1`` and ``x % m2 == r2`` as one congruence (None when incompatible).
+
+    The Chinese remainder theorem with a gcd: a few operations whatever the moduli.
+
+    >>> _congruence(4, 1, 6, 3), _congruence(4, 1, 6, 2)
+    ((12, 9), None)
+    """
+    common = math.gcd(m1, m2)
+    if (r2 - r1) % common:
+        return None
+    lcm = m1 // common * m2
+    step = (r2 - r1) // common * pow(m1 // common, -1, m2 // common) % (m2 // common)
+    return lcm, (r1 + m1 * step) % lcm
