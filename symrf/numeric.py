@@ -187,7 +187,8 @@ def sweep(net: Layer, input_size: object = None, *, scheduler: object = None,
     if exact:
         return _exact_sweep(net, input_size, arrays, np)
     compiled = Compiled(net, input_size, list(arrays))
-    if scheduler is None:
+    empty = bool(arrays) and np.broadcast(*arrays.values()).size == 0
+    if scheduler is None or empty:  # nothing to split: no cluster needed
         found = compiled(**arrays)
     else:
         from symrf.distributed import sweep_blocks
@@ -222,6 +223,10 @@ def _exact_sweep(net: Layer, input_size: object, arrays: dict[str, Any], np: Any
         raise TooLargeError(f"sweep(exact=True) of {count} assignments: more than the "
                             f"{EXACT_SWEEP} evaluated one at a time; sweep fewer, or drop "
                             "exact=True for the vectorised closed forms.")
+    for name, array in arrays.items():
+        if not np.issubdtype(array.dtype, np.integer):
+            raise ScalarTypeError(f"sweep(exact=True): {name} holds {array.dtype} values; give "
+                                  "whole numbers (an integer array).")
     columns = {name: np.broadcast_to(array, shape) for name, array in arrays.items()}
     names = [*_EXACT_FIGURES, *(("size",) if input_size is not None else ())]
     found = {name: np.empty(shape, dtype=object) for name in names}

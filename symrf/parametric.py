@@ -45,12 +45,16 @@ class Evaluator:
         self.slots = [distinct.setdefault(layer, len(distinct)) for layer in layers]
         self.parts: list[dict[tuple[object, ...], tuple[Layer, Part] | None]] = [
             {} for _ in distinct]
+        self.symbols = {name for names in self.names for name in names}
         self.planned = bool(layers)
         """False once a layer proved to have no compiled form (resampling): evaluate then."""
 
     def __call__(self, input_size: object, values: Mapping[str, object]) -> Report:
         """The report of the network with ``values`` substituted (as ``evaluate`` gives it)."""
-        if self.planned:
+        # Plain ints only, and every symbol given: anything else is evaluate's to word (a
+        # float must not find the part cached for the int it equals).
+        if self.planned and all(type(value) is int for value in values.values()) \
+                and self.symbols <= values.keys():
             report = self._planned(input_size, values)
             if report is not None:
                 return report
@@ -69,7 +73,7 @@ class Evaluator:
             found = cache[key]
             if found is None:  # outside the plan, or invalid: evaluate words it
                 return None
-            layers.append(found[0])
+            layers.append(layer)  # its own name: equal layers share parts, not labels
             parts.append(found[1])
         sizes = input_sizes(input_size, self.count, [None] * self.count)
         if not all(size is None or is_number(size) for size in sizes):

@@ -23,6 +23,7 @@ agree on random networks (``tests/test_plan.py``).
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections.abc import Sequence
 from fractions import Fraction
@@ -197,8 +198,8 @@ class _Sized:
             except (SymrfError, _Unsupported) as error:
                 self.built[length] = error
         found = self.built[length]
-        if isinstance(found, Exception):
-            raise found
+        if isinstance(found, Exception):  # a fresh copy: re-raising one object grows its trace
+            raise copy.copy(found).with_traceback(None)
         return found
 
 

@@ -117,3 +117,27 @@ def test_evaluator_equals_evaluate_after_substitution(case, size):
         assert outcome(lambda: rows(evaluator(size, values))) == want
     if not isinstance(want, tuple):  # and both are the concrete network's figures
         assert want == rows(symrf.evaluate(net, input_size=size))
+
+
+def test_evaluator_keeps_each_layers_name_and_refuses_what_evaluate_refuses():
+    (k,) = symrf.symbols("k")
+    net = symrf.Sequential(symrf.Conv(kernel=k, name="a"), symrf.Conv(kernel=k, name="b"))
+    evaluator = Evaluator(net)
+    assert [row.name for row in evaluator(None, {"k": 3}).layers] == ["a", "b"]
+    with pytest.raises(symrf.NetworkError, match=r"layers\[1\] \(b\)"):
+        evaluator(5, {"k": 4})
+    with pytest.raises(symrf.ScalarTypeError):  # a float is not the int cached for it
+        evaluator(None, {"k": 3.0})
+    with pytest.raises(symrf.NetworkError, match="no value for k"):
+        evaluator(None, {})
+
+
+def test_a_cached_failure_is_raised_afresh():
+    net = symrf.Sequential(symrf.Sequential(symrf.Conv(kernel=5)), symrf.Conv(kernel=1))
+    plan = compiled(net)
+    depths = []
+    for _ in range(3):
+        with pytest.raises(symrf.NetworkError) as caught:
+            plan.report([3], size_known=True)
+        depths.append(len(list(__import__("traceback").walk_tb(caught.value.__traceback__))))
+    assert depths[0] == depths[1] == depths[2]
