@@ -14,8 +14,8 @@ of the theoretical field), then the closed forms (``variance``, ``sigma``, ``sig
 network: path-count ERF of output unit 0 (1-D), radius holding 95% of the paths
 >>> " ".join(lines[1].split())
 'axis unit rf mean sigma radius pixels erf/trf variance* sigma* sigma/rf*'
->>> lines[3].split()[:9]
-['0', '0', '9', '4', '1.633', '3', '7', '7/9', '8/3']
+>>> lines[3].split()[:10]
+['0', '0', '9', '4', '2*sqrt(6)/3', '≈', '1.633', '3', '7', '7/9']
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def _columns(result: ERF) -> list[str]:
 def _short(item: Any) -> str:
     """A figure as text: long fractions as decimals, closed numbers with their value."""
     if isinstance(item, Fraction) and item.denominator > 1000:
-        return f"{float(item):.4f}"
+        return f"{item}{approximately(item)}"
     if isinstance(item, sympy.Basic) and not item.free_symbols and not item.is_Rational:
         return f"{text(item)}{approximately(item)}"
     return text(item)
@@ -169,5 +169,5 @@ def _latex_cell(item: Any) -> str:
     if isinstance(item, float):
         return f"{item:g}"
     if isinstance(item, Fraction) and item.denominator > 1000:
-        return f"{float(item):.4f}"
+        return f"{item}{approximately(item)}"
     return latex(item)

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+import sympy
+
 from symrf.errors import NetworkError
 from symrf.scalars import Scalar
 
@@ -177,7 +179,7 @@ class ERF:
         if self.profiles is not None:
             p = self.profiles[axis]
             found.update(unit=p.unit, rf=p.rf, left=p.hull[0], right=p.hull[1], paths=p.total,
-                         mean=p.mean, variance=p.variance, sigma=round(p.sigma, 4),
+                         mean=p.mean, variance=p.variance, sigma=_root(p.variance),
                          radius=p.radius(self.share), pixels=p.pixels(self.share),
                          erf_trf=p.ratio(self.share))
         if self.closed is not None:
@@ -185,3 +187,12 @@ class ERF:
             found.update(mean_formula=c.mean, variance_formula=c.variance,
                          sigma_formula=c.sigma, sigma_rf_formula=c.ratio)
         return found
+
+
+def _root(variance: Any) -> Any:
+    """The exact standard deviation, ``sqrt`` of the exact variance (printed with its value).
+
+    >>> _root(Fraction(510, 9))
+    sqrt(510)/3
+    """
+    return sympy.sqrt(sympy.Rational(variance.numerator, variance.denominator))
