@@ -244,6 +244,8 @@ def scan_block(space: Space, measure: Measure, start: int, stop: int, *, keep: K
     import numpy as np
 
     result = Scan(np.zeros((0,), dtype=np.int64))
+    if space.size == 0 or stop <= start:  # an empty axis or run: nothing to keep
+        return result
     inner = space.size // space.shape[0]
     first, last = start // inner, (stop - 1) // inner
     box = (last - first + 1, *space.shape[1:])
