@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from symrf.errors import NetworkError
 from symrf.figures import coverage, erf, field, growth, index, period
-from symrf.figures.canvas import FORMATS, save, svg_text
+from symrf.figures.canvas import FORMATS, matplotlib_module, save, svg_text
 from symrf.figures.subject import Subject, Target, subject
 from symrf.scalars import Scalar
 
@@ -100,7 +100,7 @@ def figure(
         target: A layer or network, a spec file, a built-in model name (``symrf zoo``), an
             ONNX file or ``package.module:attr``.
         kind: One of :class:`Kind` (``"index"``, ``"growth"``, ``"field"``, ``"coverage"``,
-            ``"period"``).
+            ``"period"``, ``"erf"``).
         input_size: The input length (one int, or one per axis); default: the spec's. The
             index picture picks the smallest input that every map fits when none is given.
         values: Numbers for the network's symbols, by name (``{"k": 3}``).
@@ -115,6 +115,7 @@ def figure(
 
     Raises:
         NetworkError: An unknown kind, a symbol without a value, a missing input size.
+        SpecError: matplotlib is not installed (``pip install 'symrf[plot]'``).
         TooLargeError: The network is too large for the kind (the index picture draws at
             most 64 units per row).
 
@@ -123,8 +124,10 @@ def figure(
     >>> figure(seed, "index", input_size=5).axes[0].get_title()
     'network: the input pixels each unit sees (from 0)'
     """
+    chosen = kind_of(kind)
+    matplotlib_module()  # a one-line error, before any work, when it is not installed
     drawn = subject(target, input_size=input_size, values=values, upto=upto)
-    return KINDS[kind_of(kind)](drawn, {"axis": axis, "units": units})
+    return KINDS[chosen](drawn, {"axis": axis, "units": units})
 
 
 def write_figure(target: Target, kind: str, output: str, *, input_size: object = None,

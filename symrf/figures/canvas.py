@@ -105,6 +105,7 @@ def new_figure(width: float, height: float) -> Figure:
     >>> new_figure(3, 2).get_size_inches().tolist()
     [3.0, 2.0]
     """
+    matplotlib_module()  # a one-line error when it is not installed
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     with style():
