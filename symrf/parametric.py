@@ -31,6 +31,9 @@ from symrf.report import Report, network
 from symrf.scalars import is_number
 from symrf.symbolic import input_sizes
 
+_MISSING = object()
+"""A cache miss (``None`` is a cached answer: outside the plan)."""
+
 
 class Evaluator:
     """Evaluate ``net`` for assignments of its symbols (``evaluator(size, values)``)."""
@@ -66,11 +69,11 @@ class Evaluator:
                                       strict=True):
             cache = self.parts[slot]
             key = tuple(values[name] for name in names)
-            if key not in cache:
+            found = cache.get(key, _MISSING)  # read once: another thread may clear the cache
+            if found is _MISSING:
                 if len(cache) >= MEMO:
                     cache.clear()
-                cache[key] = self._compile(layer, dict(zip(names, key, strict=True)))
-            found = cache[key]
+                found = cache[key] = self._compile(layer, dict(zip(names, key, strict=True)))
             if found is None:  # outside the plan, or invalid: evaluate words it
                 return None
             layers.append(layer)  # its own name: equal layers share parts, not labels

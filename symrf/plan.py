@@ -190,14 +190,15 @@ class _Sized:
 
     def at(self, length: Scalar | None) -> tuple[Any, ...]:
         """The compiled geometry at ``length``; raises what building it there raises."""
-        if length not in self.built:
+        found = self.built.get(length)  # read once: another thread may clear the cache
+        if found is None:
             if len(self.built) >= MEMO:
                 self.built.clear()
             try:
-                self.built[length] = _compiled_geometry(self.layer, length)
+                found = _compiled_geometry(self.layer, length)
             except (SymrfError, _Unsupported) as error:
-                self.built[length] = error
-        found = self.built[length]
+                found = error
+            self.built[length] = found
         if isinstance(found, Exception):  # a fresh copy: re-raising one object grows its trace
             raise copy.copy(found).with_traceback(None)
         return found

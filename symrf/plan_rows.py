@@ -43,9 +43,10 @@ class Fold:
 
     def field(self, index: int) -> Field:
         """The :class:`Field` of row ``index``, equal to the general path's (kept once made)."""
-        if index not in self.fields:
-            self.fields[index] = self._field(index)
-        return self.fields[index]
+        found = self.fields.get(index)  # read once: safe if threads share the report
+        if found is None:
+            found = self.fields[index] = self._field(index)
+        return found
 
     def _field(self, index: int) -> Field:
         rf, left = self.rf[index], self.left[index]
