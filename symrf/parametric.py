@@ -69,12 +69,13 @@ class Evaluator:
                                       strict=True):
             cache = self.parts[slot]
             key = tuple(values[name] for name in names)
-            found = cache.get(key, _MISSING)  # read once: another thread may clear the cache
+            # Read once: another thread may clear the cache between a test and a read.
+            found = cache.get(key, _MISSING)
             if found is _MISSING:
                 if len(cache) >= MEMO:
                     cache.clear()
                 found = cache[key] = self._compile(layer, dict(zip(names, key, strict=True)))
-            if found is None:  # outside the plan, or invalid: evaluate words it
+            if not isinstance(found, tuple):  # outside the plan, or invalid: evaluate words it
                 return None
             layers.append(layer)  # its own name: equal layers share parts, not labels
             parts.append(found[1])
