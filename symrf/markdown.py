@@ -165,6 +165,8 @@ def _source(block: Block, site: Site) -> Any:
                              f"{', '.join(sorted(zoo.MODELS))}.")
         return sources.read(name, upto, size)
     if "spec" in block.options:
+        from symrf.export.transcript import inside
+
         path = inside(site.base_dir, block.options["spec"], "spec")
         if not path.is_file():
             raise SymrfError(f"spec: {block.options['spec']!r} is no file under "
@@ -237,7 +239,7 @@ def _figure(block: Block, site: Site, kind: str) -> str:
     if kind not in _FIGURES:
         raise SymrfError(f"unknown figure kind {kind!r}; kinds: {', '.join(_FIGURES)}.")
     try:
-        from symrf.figures import figure
+        from symrf.figures import figure, svg_text
     except ImportError as error:
         raise SymrfError(f"figure:{kind} needs symrf.figures and matplotlib ({error}); "
                          "install symrf[plot].") from None
@@ -248,15 +250,8 @@ def _figure(block: Block, site: Site, kind: str) -> str:
     settings = [part for part in block.options.get("set", "").split(",") if part.strip()]
     drawing = figure(spec.network, kind, input_size=spec.input_size if size is None else size,
                      values=read_settings(settings))
-    return f'<div class="symrf symrf-figure">{_svg(drawing)}</div>'
-
-
-def _svg(drawing: Any) -> str:
-    """A figure as inline SVG, as ``symrf figure`` writes it (the same bytes every build)."""
-    from symrf.figures import svg_text
-
-    svg = svg_text(drawing)
-    return svg[svg.index("<svg") :]
+    svg = svg_text(drawing)  # as `symrf figure` writes it: the same bytes every build
+    return f'<div class="symrf symrf-figure">{svg[svg.index("<svg"):]}</div>'
 
 
 def _command(block: Block, site: Site) -> str:
@@ -271,23 +266,6 @@ def _command(block: Block, site: Site) -> str:
     if status not in ("0", "1", "2"):
         raise SymrfError(f"status: {status!r} is not an exit status of symrf (0, 1 or 2).")
     return _code(transcript(block.options["command"], site.base_dir, int(status)), "console")
-
-
-def inside(base: Path, text: str, option: str) -> Path:
-    """``text`` as a path under ``base``; a page may not read files outside its site.
-
-    >>> inside(Path("/site"), "docs/examples/seed.toml", "spec").as_posix()
-    '/site/docs/examples/seed.toml'
-    >>> inside(Path("/site"), "../etc/passwd", "spec")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    symrf.errors.SymrfError: spec: '../etc/passwd' is outside /site; give a path under ...
-    """
-    root = base.resolve()
-    path = (root / text).resolve()
-    if path != root and root not in path.parents:
-        raise SymrfError(f"{option}: {text!r} is outside {root}; give a path under the "
-                         "directory the site is built from.")
-    return path
 
 
 class SourceLines(Preprocessor):

@@ -96,8 +96,6 @@ def _check_safe(arguments: list[str], directory: str | Path, command: str) -> No
     Traceback (most recent call last):
     symrf.errors.SymrfError: command: 'symrf convert' runs 'convert'; a page may run ...
     """
-    from symrf.markdown import inside
-
     if not arguments or arguments[0] not in _VERBS:
         verb = arguments[0] if arguments else ""
         raise SymrfError(f"command: {command!r} runs {verb!r}; a page may run symrf "
@@ -113,3 +111,20 @@ def _check_safe(arguments: list[str], directory: str | Path, command: str) -> No
                              "built-in models, example:NAME or spec files, not Python modules.")
         if "/" in target or target.endswith((".toml", ".json", ".onnx")):
             inside(Path(directory), target, "command")
+
+
+def inside(base: Path, text: str, option: str) -> Path:
+    """``text`` as a path under ``base``; a page may not read files outside its site.
+
+    >>> inside(Path("/site"), "docs/examples/seed.toml", "spec").as_posix()
+    '/site/docs/examples/seed.toml'
+    >>> inside(Path("/site"), "../etc/passwd", "spec")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    symrf.errors.SymrfError: spec: '../etc/passwd' is outside /site; give a path under ...
+    """
+    root = base.resolve()
+    path = (root / text).resolve()
+    if path != root and root not in path.parents:
+        raise SymrfError(f"{option}: {text!r} is outside {root}; give a path under the "
+                         "directory the site is built from.")
+    return path
