@@ -7,13 +7,18 @@ stderr line ``symrf: error: ...`` -- or with a sane answer (exit 0; ``rf`` a who
 at least 1, or 0 when no unit reads any input; ``jump`` positive; no size below 1), never
 with another exception, and within a few seconds.
 
-Every call runs under a watchdog (:func:`within`): ``SIGALRM`` raises :class:`Overtime` in
-the main thread, so a hang fails its example instead of stalling the suite. Work that Python
-cannot interrupt (one huge integer power, reading ``/dev/zero``) runs in a forked child
-capped by ``RLIMIT_AS`` (:func:`isolated`), killed when late. As a last resort for the
-in-process examples, ``faulthandler`` ends the run after a minute and writes the stack and
-the example to ``$TMPDIR/symrf-fuzz-hang.log``. Used by tests/test_fuzz.py (generated
-inputs) and tests/test_fuzz_regressions.py (one case per class of hostile input).
+Every call runs under a watchdog (:func:`within`) that counts *CPU time*, not wall time: a
+budget of seconds the process may compute (``ITIMER_PROF``), so a loaded machine, which
+stretches the wall time of legitimate work, never fails it, while a runaway computation still
+does. ``Overtime`` is raised in the main thread and fails the example instead of stalling the
+suite. A hang that computes nothing (waiting on a FIFO, a lock, a sleep) is caught by a
+separate wall-clock limit of minutes (:data:`WALL_LIMIT`), far beyond any load. Work that
+Python cannot interrupt (one huge integer power, reading ``/dev/zero``) runs in a forked child
+capped by ``RLIMIT_AS`` and ``RLIMIT_CPU`` (:func:`isolated`), killed when it outlives the
+wall-clock limit. As a last resort for the in-process examples, ``faulthandler`` ends the run
+after :data:`HARD_LIMIT` seconds and writes the stack and the example to
+``$TMPDIR/symrf-fuzz-hang.log``. Used by tests/test_fuzz.py (generated inputs) and
+tests/test_fuzz_regressions.py (one case per class of hostile input).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import contextlib
 import faulthandler
 import io
 import json
+import math
 import os
 import re
 import resource
@@ -45,10 +51,15 @@ from symrf.engine import analyze
 from symrf.errors import SymrfError
 
 BUDGET = 10.0
-"""Seconds one input may take: the contract's "a few seconds", with room for a loaded CI
-machine and sympy's first calls (its lazy imports and cold caches)."""
-HARD_LIMIT = 60
-"""Seconds after which faulthandler ends the whole run (a hang Python cannot interrupt)."""
+"""Seconds of CPU time one input may take: the contract's "a few seconds", with room for sympy's
+first calls (its lazy imports and cold caches) and for a CPU shared with other processes (cache
+misses make the same work cost more CPU)."""
+WALL_LIMIT = 300.0
+"""Seconds of wall time after which an input fails even within its CPU budget: it is waiting on
+something, not computing. Minutes, so no load stretches legitimate work this far."""
+HARD_LIMIT = 600
+"""Seconds of wall time after which faulthandler ends the whole run (a hang Python cannot
+interrupt in the main process)."""
 HANG_LOG = Path(tempfile.gettempdir()) / "symrf-fuzz-hang.log"
 
 SCALE = max(1, settings.default.max_examples // 1000)
@@ -89,34 +100,78 @@ def _warm() -> None:
 
 
 class Overtime(BaseException):
-    """Raised by the alarm in the main thread: a BaseException, so no ``except Exception``
-    inside symrf can swallow it."""
+    """Raised by a watchdog's signal in the main thread: a BaseException, so no
+    ``except Exception`` inside symrf can swallow it."""
 
 
-def _alarm(signum: int, frame: Any) -> None:
-    raise Overtime
+def _overtime(signum: int, frame: Any) -> None:
+    raise Overtime(signum)
+
+
+def _cpu() -> float:
+    """CPU seconds this process has used (all its threads), the clock ``ITIMER_PROF`` counts."""
+    return time.process_time()
 
 
 @contextlib.contextmanager
-def within(seconds: float, what: object) -> Iterator[None]:
-    """Run the block under a watchdog; a late block fails with an AssertionError naming it."""
-    previous = signal.signal(signal.SIGALRM, _alarm)
+def within(seconds: float, what: object, wall: float = WALL_LIMIT) -> Iterator[None]:
+    """Run the block under a watchdog; a late block fails with an AssertionError naming it.
+
+    ``seconds`` is a budget of CPU time, so load cannot fail legitimate work; ``wall`` (minutes
+    by default) catches a block that waits instead of computing. A watchdog already running
+    (an outer ``within``) is suspended for the block and resumes afterwards, less the time spent.
+    """
+    handlers = {sig: signal.signal(sig, _overtime) for sig in (signal.SIGPROF, signal.SIGALRM)}
+    outer_cpu = signal.setitimer(signal.ITIMER_PROF, seconds)[0]
+    outer_wall = signal.setitimer(signal.ITIMER_REAL, wall)[0]
+    cpu, started = _cpu(), time.monotonic()
+    try:
+        with _last_resort(what):
+            yield
+    except Overtime as late:
+        used, waited = _cpu() - cpu, time.monotonic() - started
+        if late.args == (signal.SIGPROF,):
+            why = (f"{seconds} s of CPU time (gave up after {used:.1f} s of CPU, {waited:.1f} s "
+                   "of wall time)")
+        else:
+            why = (f"{wall} s of wall time, having used {used:.1f} s of its {seconds} s of CPU "
+                   "time: it waits on something")
+        raise AssertionError(f"no answer within {why}: {short(what)}") from None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        _resume(signal.ITIMER_PROF, outer_cpu, _cpu() - cpu)
+        _resume(signal.ITIMER_REAL, outer_wall, time.monotonic() - started)
+
+
+_ARMED: list[object] = []
+"""The example faulthandler is armed for (the outermost ``within``), if any."""
+
+
+@contextlib.contextmanager
+def _last_resort(what: object) -> Iterator[None]:
+    """End the run after HARD_LIMIT seconds, with the stack and ``what`` in HANG_LOG."""
+    if _ARMED:  # an outer watchdog holds it
+        yield
+        return
     with HANG_LOG.open("w") as log:
         log.write(f"example still running after {HARD_LIMIT} s:\n{short(what, 10**6)}\n\n")
         log.flush()
         faulthandler.dump_traceback_later(HARD_LIMIT, exit=True, file=log)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        started = time.monotonic()
+        _ARMED.append(what)
         try:
             yield
-        except Overtime:
-            raise AssertionError(
-                f"no answer within {seconds} s (gave up after "
-                f"{time.monotonic() - started:.1f} s): {short(what)}") from None
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            _ARMED.pop()
             faulthandler.cancel_dump_traceback_later()
-            signal.signal(signal.SIGALRM, previous)
+
+
+def _resume(timer: int, left: float, spent: float) -> None:
+    """Restart an outer watchdog's timer with what it had left (at once when nothing is)."""
+    if left > 0:
+        signal.setitimer(timer, max(left - spent, 1e-3))
 
 
 def short(what: object, limit: int = 600) -> str:
@@ -240,8 +295,10 @@ def _virtual_memory() -> int:
 def isolated(call: Callable[[], Any], seconds: float = BUDGET, memory: int = 2 << 30) -> Any:
     """Run ``call`` in a forked child with ``memory`` more bytes of address space at most.
 
-    Returns what ``call`` returned (JSON-able), or ``{"exception": traceback}``; fails the
-    test when the child is still running ``seconds`` (plus a margin) later.
+    Returns what ``call`` returned (JSON-able), or ``{"exception": traceback}``. The child has
+    ``seconds`` of CPU time: past them the watchdog fails the test, and a few seconds later
+    ``RLIMIT_CPU`` kills work Python cannot interrupt. A child that outlives
+    :data:`WALL_LIMIT` without using them (waiting on something) is killed too.
     """
     if not hasattr(os, "fork") or not Path("/proc/self/status").exists():
         pytest.skip("needs fork and /proc (Linux)")
@@ -252,10 +309,7 @@ def isolated(call: Callable[[], Any], seconds: float = BUDGET, memory: int = 2 <
         try:
             os.close(reader)
             try:
-                _, hard = resource.getrlimit(resource.RLIMIT_AS)
-                if hard != resource.RLIM_INFINITY:
-                    limit = min(limit, hard)
-                resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+                _cap_child(limit, seconds)
                 with within(seconds, "the call in the child"):
                     result = call()
             except AssertionError as late:
@@ -267,27 +321,48 @@ def isolated(call: Callable[[], Any], seconds: float = BUDGET, memory: int = 2 <
             os._exit(0)
     os.close(writer)
     chunks = []
-    deadline = time.monotonic() + seconds + 10
+    deadline = time.monotonic() + WALL_LIMIT + 60  # the child's own watchdog speaks first
     try:
         while True:
             left = deadline - time.monotonic()
             ready, _, _ = select.select([reader], [], [], max(left, 0))
             if not ready:
                 os.kill(pid, signal.SIGKILL)
-                raise AssertionError(f"child still running after {seconds + 10:.0f} s")
+                raise AssertionError(f"child still running after {WALL_LIMIT + 60:.0f} s of "
+                                     f"wall time (its CPU budget is {seconds} s): it waits on "
+                                     "something")
             chunk = os.read(reader, 1 << 16)
             if not chunk:
                 break
             chunks.append(chunk)
     finally:
         os.close(reader)
-        os.waitpid(pid, 0)
+        _, status = os.waitpid(pid, 0)
     if not chunks:
+        if os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGXCPU:
+            raise AssertionError(f"no answer within {seconds} s of CPU time: the child was "
+                                 "killed by RLIMIT_CPU in work Python cannot interrupt")
         raise AssertionError("the child died without an answer (killed, or out of memory)")
     result = json.loads(b"".join(chunks))
     if isinstance(result, dict) and "overtime" in result:
         raise AssertionError(result["overtime"])
     return result
+
+
+CPU_MARGIN = 5
+"""Seconds of CPU time past its budget after which the kernel kills a child (``RLIMIT_CPU``):
+the margin lets the watchdog's own, clearer, failure come first when Python can raise it."""
+
+
+def _cap_child(address_space: int, seconds: float) -> None:
+    """Cap this (forked) process: address space, CPU time, and no core file when killed."""
+    for which, soft in ((resource.RLIMIT_AS, address_space),
+                        (resource.RLIMIT_CPU, math.ceil(seconds) + CPU_MARGIN),
+                        (resource.RLIMIT_CORE, 0)):
+        _, hard = resource.getrlimit(which)
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(which, (soft, hard))
 
 
 def _cli_in_child(argv: list[str]) -> dict[str, Any]:

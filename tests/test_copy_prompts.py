@@ -43,7 +43,7 @@ def copy_text(text):
     program = (f"const {{ copyText }} = require({json.dumps(str(SCRIPT))});"
                f"process.stdout.write(JSON.stringify(copyText({json.dumps(text)})));")
     result = subprocess.run([node, "-e", program], capture_output=True, text=True, check=True,
-                            timeout=30)
+                            timeout=300)  # a hang guard: load never reaches it
     return json.loads(result.stdout)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -140,12 +139,16 @@ def test_the_limit_lifts_with_a_scheduler(client, monkeypatch):
     ("gopher://127.0.0.1:8786", "is not an address"),
     (42, "expected a distributed.Client"),
 ])
-def test_a_bad_scheduler_fails_quickly_in_one_line(address, expected):
-    pytest.importorskip("distributed")
-    start = time.perf_counter()
+def test_a_bad_scheduler_fails_quickly_in_one_line(address, expected, monkeypatch):
+    distributed_ = pytest.importorskip("distributed")
+
+    class Waits(distributed_.Client):  # a Client waits up to CONNECT_TIMEOUT for its scheduler
+        def __init__(self, *args, **kwargs):
+            raise AssertionError(f"a Client was made for {address!r} before it was checked")
+
+    monkeypatch.setattr(distributed_, "Client", Waits)
     with pytest.raises(ClusterError, match=expected) as caught:
         symrf.solve(STACK, "rf >= 224", "k", values={"n": 4, "d": 1}, scheduler=address)
-    assert time.perf_counter() - start < 5
     assert "\n" not in str(caught.value)
 
 
@@ -179,7 +182,7 @@ def test_a_dead_worker_is_a_one_line_error(client):
     with distributed(client), pytest.raises(ClusterError, match="died") as caught:
         scan(Space(("k",), (range(1, 3),)), dies, keep=Keep.FRONT, maximise=False)
     assert "\n" not in str(caught.value)
-    client.wait_for_workers(2, timeout=30)  # the nannies restart them
+    client.wait_for_workers(2, timeout=300)  # the nannies restart them (minutes: under load)
 
 
 def test_import_symrf_does_not_import_dask():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import operator
 import re
+import signal
 import tempfile
 import time
 import tomllib
@@ -27,6 +28,7 @@ from symrf.coverage import coverage
 from symrf.engine import analyze
 from symrf.errors import SymrfError
 
+import fuzz_harness
 from fuzz_harness import (
     BUDGET,
     FUZZ,
@@ -268,12 +270,51 @@ def test_any_file_contents_exit_0_or_2(contents, suffix):
         assert isinstance(loaded, SymrfError | symrf.spec.Spec)
 
 
-def test_watchdog_fails_a_hang_instead_of_stalling():
-    started = time.monotonic()
-    with pytest.raises(AssertionError, match=r"no answer within 0\.2 s"), within(0.2, "sleep"):
+def _spin() -> None:
+    """A hang that computes: it uses CPU time and never ends."""
+    while True:
+        pass
+
+
+def test_watchdog_fails_a_computing_hang_on_its_cpu_budget():
+    # The outer watchdog fails the test should the inner one not fire: nothing can stall it.
+    with within(10, "the inner watchdog"), pytest.raises(
+            AssertionError, match=r"no answer within 0\.2 s of CPU time .*: 'spin'"), \
+            within(0.2, "spin"):
+        _spin()
+
+
+def test_watchdog_fails_a_waiting_hang_on_its_wall_limit():
+    with within(10, "the inner watchdog", wall=120), pytest.raises(
+            AssertionError, match=r"no answer within 0\.2 s of wall time.*waits on something"), \
+            within(10, "sleep", wall=0.2):
         while True:
             time.sleep(0.01)
-    assert time.monotonic() - started < 2
+
+
+def test_an_outer_watchdog_resumes_after_an_inner_one():
+    with pytest.raises(AssertionError, match=r"no answer within 0\.5 s of CPU time .*'outer'"), \
+            within(0.5, "outer"):
+        with within(10, "inner"):
+            pass
+        _spin()
+
+
+def test_isolation_fails_a_computing_hang_on_its_cpu_budget():
+    with pytest.raises(AssertionError, match=r"no answer within 0\.5 s of CPU time"):
+        isolated(_spin, seconds=0.5)
+
+
+def _spin_deaf() -> None:
+    """A hang the watchdog's signals cannot reach, as in one long call into C."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGPROF, signal.SIGALRM})
+    _spin()
+
+
+def test_isolation_kills_work_python_cannot_interrupt(monkeypatch):
+    monkeypatch.setattr(fuzz_harness, "CPU_MARGIN", 0)  # killed after 1 s of CPU, not 6
+    with pytest.raises(AssertionError, match="killed by RLIMIT_CPU"):
+        isolated(_spin_deaf, seconds=0.5)
 
 
 def test_isolation_survives_a_memory_bomb():

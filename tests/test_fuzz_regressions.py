@@ -62,7 +62,8 @@ class Case:
     ``files`` maps names to their contents (text, bytes, or a callable making the file at
     the path); ``{dir}`` in ``argv`` is the folder they are in. ``expect`` is ``"error"``
     (exit 2, the message naming every word of ``mentions``), ``"answer"`` (exit 0, JSON output
-    holding ``figures``), or ``"either"`` (only the law). ``child`` runs it in a capped child.
+    holding ``figures``), or ``"either"`` (only the law). ``child`` runs it in a capped child;
+    ``seconds`` is its budget of CPU time; ``slow`` cases run with ``--runslow`` only.
     """
 
     id: str
@@ -73,6 +74,7 @@ class Case:
     figures: tuple[tuple[str, Any], ...] = ()
     child: bool = False
     seconds: float = BUDGET
+    slow: bool = False
 
 
 def spec_case(id: str, text: str, expect: str, *flags: str, format: str = "json",
@@ -282,10 +284,11 @@ UNBOUNDED_WORK = [
         {"op": "conv", "kernel": "k"}, {"op": "conv", "kernel": "m"}), "either", "--for", "k",
         "--for", "m", "--target", "rf>=3", "--minimize", "1", verb="solve", child=True),
     spec_case("graph-of-100000-nodes", to_json({"nodes": [
-        {"name": f"n{i}", "op": "relu"} for i in range(100_000)]}), "either", child=True),
+        {"name": f"n{i}", "op": "relu"} for i in range(100_000)]}), "either", child=True,
+        slow=True),
     spec_case("chain-300-symbolic-layers", _doc(*[
         {"op": "conv", "kernel": f"k{i}", "stride": f"s{i}", "padding": f"p{i}"}
-        for i in range(300)]), "either", child=True, seconds=60),  # 8-11 s on a busy box
+        for i in range(300)]), "either", child=True, seconds=60, slow=True),  # 12 s of CPU
     spec_case("chain-10000-convs", _doc(*[CONV] * 10_000), "answer", "--format", "json",
               figures=(("rf", 20_001),), child=True),
 ]
@@ -389,7 +392,7 @@ def _params() -> list[Any]:
     for family, cases in CLASSES.items():
         for case in cases:
             marks = ([pytest.mark.xfail(strict=True, reason=XFAIL[case.id])]
-                     if case.id in XFAIL else [])
+                     if case.id in XFAIL else []) + ([pytest.mark.slow] if case.slow else [])
             params.append(pytest.param(case, id=f"{family}:{case.id}", marks=marks))
     return params
 

@@ -87,7 +87,7 @@ def test_the_example_notebook_runs():
     pytest.importorskip("ipykernel")
     pytest.importorskip("matplotlib")
     book = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(book, timeout=120, kernel_name="python3",
+    client = nbclient.NotebookClient(book, timeout=600, kernel_name="python3",
                                      resources={"metadata": {"path": str(NOTEBOOK.parent)}})
     client.execute()  # raises CellExecutionError on the first failing cell
     shown = {cell["id"]: {key for output in cell["outputs"] for key in output.get("data", {})}

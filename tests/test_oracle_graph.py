@@ -104,6 +104,7 @@ def sized_branching(draw, strategy):
     return net, size
 
 
+@pytest.mark.slow
 @fast(1500)
 @given(sized_chains(), st.integers(0, 3))
 def test_resampling_chains_equal_oracle(case, rows):
@@ -111,6 +112,7 @@ def test_resampling_chains_equal_oracle(case, rows):
     check(net, size, rows=rows == 0)
 
 
+@pytest.mark.slow
 @fast(800)
 @given(sized_branching(parallel_chains()), st.integers(0, 3))
 def test_parallel_chains_equal_oracle(case, rows):
@@ -118,6 +120,7 @@ def test_parallel_chains_equal_oracle(case, rows):
     check(net, size, rows=rows == 0)
 
 
+@pytest.mark.slow
 @fast(800)
 @given(sized_branching(graphs()), st.integers(0, 3))
 def test_graphs_equal_oracle(case, rows):
@@ -187,18 +190,21 @@ def check_bounds(net: object, size: int, symbolic: object, values: dict) -> None
             assert got["left"] <= want.left and got["right"] >= want.right, where
 
 
+@pytest.mark.slow
 @fast(150)
 @given(symbolic_cases(sized_chains()))
 def test_derive_chains_is_exact_or_a_labelled_bound(case):
     check_bounds(*case)
 
 
+@pytest.mark.slow
 @fast(80)
 @given(symbolic_cases(sized_branching(parallel_chains()), SHAPE_KEYS))
 def test_derive_parallel_is_exact_or_a_labelled_bound(case):
     check_bounds(*case)
 
 
+@pytest.mark.slow
 @fast(60)
 @given(symbolic_cases(sized_branching(graphs()), SHAPE_KEYS))
 def test_derive_graphs_is_exact_or_a_labelled_bound(case):

@@ -279,6 +279,7 @@ def test_the_paper_form_equals_the_figure_where_the_assumptions_hold(drawn, data
         assert value_at(paper_form(raw, facts), values) == value_at(raw, values), name
 
 
+@pytest.mark.slow
 @few
 @given(drawn=strategies.symbolic_networks(max_layers=6, max_jump=9), seed=st.integers(0, 99))
 def test_renaming_the_symbols_renames_the_paper_form(drawn, seed):

@@ -78,7 +78,7 @@ def compile_document(body: list[tuple[str, str]], preamble: str, tmp: Path) -> s
     parts.append(r"\end{document}")
     (tmp / "doc.tex").write_text("\n".join(parts))
     done = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-                          cwd=tmp, capture_output=True, text=True, timeout=120)
+                          cwd=tmp, capture_output=True, text=True, timeout=600)  # a hang guard
     log = (tmp / "doc.log").read_text(errors="replace")
     assert done.returncode == 0, _around(log, "\n!")
     return log

@@ -31,7 +31,7 @@ RAW_MATH = re.compile(r"\\[(\[]")
 def build(config_dir: Path, site: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site)],
-        cwd=config_dir, capture_output=True, text=True, timeout=300,
+        cwd=config_dir, capture_output=True, text=True, timeout=900,  # a hang guard
         env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1", "HOME": str(site.parent)},
     )
 
@@ -223,6 +223,6 @@ def _dump_dom(page: Path, profile: Path) -> subprocess.CompletedProcess[str]:
          "--no-first-run", "--disable-background-networking", "--disable-component-update",
          "--disable-sync", f"--user-data-dir={profile}", "--dump-dom",
          page.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=600,  # a hang guard: load never reaches it
     )
 

@@ -72,6 +72,7 @@ def meets(report, target: Target) -> bool:
         report.figure(target.figure), target.bound)
 
 
+@pytest.mark.slow
 @searches
 @given(question=questions(), hi=st.integers(1, 12))
 def test_one_unknown_answers_exactly_the_best_feasible_values(question, hi):
@@ -109,6 +110,7 @@ def dominated(point, others) -> bool:
                for other in others)
 
 
+@pytest.mark.slow
 @searches
 @given(question=questions(unknowns=(X, Y)), hi=st.integers(1, 6), hi2=st.integers(1, 6))
 def test_pareto_front_equals_an_exhaustive_loop(question, hi, hi2):
@@ -136,6 +138,7 @@ def test_pareto_front_equals_an_exhaustive_loop(question, hi, hi2):
     assert all(meets(truth(net, target, s.values, size), target) for s in cheapest.solutions)
 
 
+@pytest.mark.slow
 @searches
 @given(kernels=st.lists(st.integers(1, 5), min_size=1, max_size=4),
        strides=st.lists(st.integers(1, 3), min_size=4, max_size=4),

@@ -1,6 +1,5 @@
 import subprocess
 import sys
-import time
 
 import sympy
 
@@ -55,12 +54,9 @@ def test_long_symbolic_chain_rows_are_lazy_and_correct():
     ks = [symbol(f"k{i}") for i in range(200)]
     ss = [symbol(f"s{i}") for i in range(200)]
     net = symrf.Sequential(*(symrf.Conv(kernel=ks[i], stride=ss[i]) for i in range(200)))
-    start = time.perf_counter()
-    rf = symrf.derive(net).rf
-    elapsed = time.perf_counter() - start
+    rf = symrf.derive(net).rf  # its speed is benchmarks/check.py's (no wall clock in tests)
     values = {**{k: 3 for k in ks}, **{s: 1 for s in ss}}
     assert rf.xreplace(values) == 401
-    assert elapsed < 30  # a sanity bound only; speed is measured in benchmarks/
 
 
 def test_import_loads_nothing_heavier_than_sympy():
