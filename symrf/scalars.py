@@ -300,7 +300,32 @@ class GeometricSum(sympy.Function):
 
     def _eval_rewrite_as_Piecewise(self, ratio: sympy.Expr, count: sympy.Expr, **_: object):
         closed = (ratio**count - 1) / (ratio - 1)
-        return sympy.Piecewise((count, sympy.Eq(ratio, 1)), (closed, True))
+        return sympy.Piecewise((count, is_one(ratio)), (closed, True))
+
+
+def is_one(ratio: sympy.Expr) -> sympy.Basic:
+    """The condition ``ratio = 1``, in the symbols themselves where the ratio is a monomial.
+
+    Symbols stand for positive integers, so a product of their positive powers is 1 exactly
+    when each of them is: ``k**2 = 1`` is ``k = 1``. Nested repeats then pick the same case
+    for the same condition, and no case is left that no value reaches (and that would
+    divide by zero).
+
+    >>> k, s = symbols("k s")
+    >>> is_one(k**2 * s)
+    Eq(k, 1) & Eq(s, 1)
+    >>> is_one(k - s)
+    Eq(k - s, 1)
+    """
+    factors = sympy.Mul.make_args(ratio)
+    bases = []
+    for factor in factors:
+        base, power = factor.as_base_exp()
+        if not (isinstance(base, sympy.Symbol) and base.is_integer and base.is_positive
+                and power.is_positive):
+            return sympy.Eq(ratio, 1)
+        bases.append(base)
+    return sympy.And(*(sympy.Eq(base, 1) for base in bases))
 
 
 def geometric(ratio: Scalar, count: Scalar) -> Scalar:

@@ -95,3 +95,15 @@ def test_spec_reads_the_index():
     with pytest.raises(symrf.SpecError, match="key 'index'"):
         symrf.loads('[[layers]]\nop = "repeat"\ntimes = 2\nindex = 3\n'
                     'layers = [{op = "conv", kernel = 3}]\n', "toml")
+
+
+def test_nested_symbolic_strides_leave_no_unreachable_case():
+    # Found by the fuzz suite: the outer repeat's ratio is k**2, and `k**2 = 1` was a case
+    # apart from `k = 1`, leaving a case no value reaches that divided by zero (nan).
+    k, i = symrf.symbols("k i")
+    inner = symrf.Repeat(symrf.Conv(kernel=k, stride=k), times=2)
+    report = symrf.derive(symrf.Repeat(inner, times=2, index=i))
+    assert not report.rf.has(sympy.nan)
+    for value in range(1, 5):
+        assert report.rf.subs(k, value) == symrf.evaluate(symrf.Repeat(inner, times=2),
+                                                          k=value).rf
