@@ -14,7 +14,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from symrf import __version__, sources, zoo
 from symrf.coverage import coverage
@@ -33,7 +33,14 @@ from symrf.solve import Target, solve
 
 
 class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit status 2."""
+    """An argument parser whose errors are one line and exit status 2.
+
+    Options are never abbreviated (``--das`` is not ``--dask``): a prefix would be read as
+    whichever option it happens to start, today or after an option is added.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{"allow_abbrev": False, **kwargs})
 
     def error(self, message: str) -> NoReturn:
         raise SymrfError(f"{message} (see 'symrf --help')")

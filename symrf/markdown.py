@@ -16,14 +16,16 @@ Options:
   ``json`` (what ``symrf analyze --format`` prints), ``formulas`` (the closed forms as
   MathML), or ``figure:KIND`` (an inline SVG from :mod:`symrf.figures`: ``growth``,
   ``index``, ``field``, ``coverage``, ``period``). Default ``table``.
-- the network: ``zoo: NAME`` (a built-in model), ``spec: PATH`` (a spec file, relative to
+- the network: ``zoo: NAME`` (a built-in model), ``spec: PATH`` (a regular spec file under
   the extension's ``base_dir``, by default the current directory: where ``mkdocs build``
   runs), or an inline TOML spec after ``---``;
 - ``input: 224`` (or ``224,160``, or ``n``), ``set: k=3, s=2`` and ``upto: ROW``, as the
   command line's ``--input``, ``--set`` and ``--upto``;
 - ``command: symrf ...`` instead of all of these: the transcript of one ``symrf`` command,
   run in-process; ``status: 2`` when the command is meant to fail (the transcript then ends
-  with its exit status).
+  with its exit status). A page is untrusted input: the command runs only if the page
+  sandbox (:mod:`symrf.export.sandbox`) allows it -- printing verbs, built-in models,
+  shipped examples and regular files under ``base_dir``, never ``module:attr``.
 
 A block that fails (an unknown option, a bad spec, a command with another exit status)
 fails the build with one line naming the page and the block's line. In ``mkdocs.yml``::
@@ -165,14 +167,10 @@ def _source(block: Block, site: Site) -> Any:
                              f"{', '.join(sorted(zoo.MODELS))}.")
         return sources.read(name, upto, size)
     if "spec" in block.options:
-        from symrf.export.transcript import inside
+        from symrf.export.sandbox import site_file
 
-        path = inside(site.base_dir, block.options["spec"], "spec")
-        if not path.is_file():
-            raise SymrfError(f"spec: {block.options['spec']!r} is no file under "
-                             f"{site.base_dir}; paths are relative to the directory the site "
-                             "is built from.")
-        return sources.read(str(path), upto, size)
+        return sources.read(str(site_file(site.base_dir, block.options["spec"], "spec:")),
+                            upto, size)
     spec = loads(block.body or "", "toml", source="the inline spec")
     if upto is not None:
         spec = Spec(spec.name, sources.cut(spec.network, upto), spec.input_size)

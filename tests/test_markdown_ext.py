@@ -6,9 +6,14 @@ what the command line's flags mean, and every failure is one line naming the blo
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import html
+import io
 import json
+import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +25,9 @@ from symrf.export.json import to_json_text
 from symrf.export.latex import to_latex
 from symrf.export.markdown import to_markdown
 from symrf.export.values import columns, text
+
+import page_watch
+from fuzz_harness import BUDGET, within
 
 markdown = pytest.importorskip("markdown")  # the docs extra: Markdown, pymdown, latex2mathml
 pytest.importorskip("pymdownx")
@@ -195,11 +203,12 @@ def test_an_error_names_the_line_as_written_before_snippets_expand(tmp_path: Pat
 
 
 @pytest.mark.parametrize(("command", "refusal"), [
-    ("symrf convert alexnet -o /tmp/x.toml", "runs 'convert'"),
-    ("symrf figure alexnet -o x.svg", "runs 'figure'"),
-    ("symrf analyze os.path:join", "not Python modules"),
-    ("symrf solve example:tcn --for L --target rf>=9 --set k=3 --dask local", "--dask"),
-    ("symrf analyze ../../etc/hostname.toml", "outside"),
+    ("symrf convert alexnet -o /tmp/x.toml", "is refused: it runs 'convert'"),
+    ("symrf figure alexnet -o x.svg", "is refused: it runs 'figure'"),
+    ("symrf analyze os.path:join", "is refused: its target 'os.path:join' names a Python module"),
+    ("symrf solve example:tcn --for L --target rf>=9 --set k=3 --dask local",
+     "is refused: it gives --dask, which a page may not give"),
+    ("symrf analyze ../../etc/hostname.toml", "is outside"),
     ('symrf analyze "unbalanced', "cannot be read"),
 ])
 def test_a_page_cannot_make_the_build_write_files_run_code_or_read_outside(command, refusal):
@@ -220,3 +229,187 @@ def test_untrusted_names_do_not_become_html_and_long_blank_runs_do_not_hang():
     assert "<img" not in rendered and "&lt;img" in rendered
     with pytest.raises(BlockError):  # 20,000 blanks inside an option: refused at once
         page(block("format: x" + " " * 20_000 + "y"))
+
+
+# ------------------------------------------------------------------ the page sandbox (issue 18)
+# A page is untrusted input. Each attack below is the one issue 18 found working; the build
+# is watched through audit hooks (tests/page_watch.py), so a refusal that still opened,
+# imported or connected fails.
+
+PAYLOAD = """import pathlib
+pathlib.Path(__file__).resolve().parent.parent.joinpath("PWNED").write_text("imported")
+net = None
+"""
+SECRET = '{"name": "secret-spec", "layers": [{"op": "conv", "kernel": 5}]}'
+
+
+@pytest.fixture()
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A site root holding a spec and a payload module; a secret spec beside the root.
+
+    The root is on ``sys.path``, as the directory ``mkdocs build`` runs from is: a
+    ``sitepayload:net`` target that got through would import the payload, which writes
+    ``PWNED`` beside the root.
+    """
+    root = tmp_path / "site"
+    root.mkdir()
+    (root / "tiny.toml").write_text('[[layers]]\nop = "conv"\nkernel = 3\nname = "c1"\n')
+    (root / "sitepayload.py").write_text(PAYLOAD)
+    (tmp_path / "secret.json").write_text(SECRET)
+    monkeypatch.syspath_prepend(str(root))
+    return root
+
+
+def site_page(root: Path, *lines: str) -> str:
+    return markdown.markdown(block(*lines), extensions=[SymrfExtension(base_dir=str(root))])
+
+
+def refused(root: Path, lines: list[str], message: str) -> page_watch.Seen:
+    """Render a block that must be refused with ``message``, under a watchdog; what it did."""
+    with within(BUDGET, lines), page_watch.watching() as seen, \
+            pytest.raises(BlockError) as caught:
+        site_page(root, *lines)
+    said = str(caught.value)
+    assert "\n" not in said and said.startswith("line 1: symrf block: "), said
+    assert message in said, said
+    assert seen.acts == [] and seen.written_anywhere() == []
+    assert seen.opened_outside(root) == []
+    return seen
+
+
+def test_the_payload_is_live_without_the_sandbox(site: Path) -> None:
+    """The control: the command line itself imports a module:attr target (as documented)."""
+    pytest.importorskip("torch")
+    from symrf.cli import main
+
+    with contextlib.redirect_stderr(io.StringIO()):
+        assert main(["analyze", "--input", "8", "sitepayload:net"]) == 2
+    assert (site.parent / "PWNED").read_text() == "imported"
+    sys.modules.pop("sitepayload")
+
+
+@pytest.mark.parametrize("command", [
+    "symrf analyze --input 8 os:getpid",
+    "symrf analyze --input 8 sitepayload:net",
+    "symrf coverage --set k=3 sitepayload:net",
+    "symrf erf --dims 1 sitepayload:net",
+    "symrf solve --for k --target rf>=9 sitepayload:net",
+    "symrf analyze --format json -- sitepayload:net",
+    "symrf analyze sitepayload:net.toml",  # no such file: the reader would import it
+])
+def test_a_module_target_after_the_options_is_refused_and_never_imported(site, command):
+    target = command.split()[-1]
+    seen = refused(site, [f"command: {command}", "status: 2"],
+                   f"is refused: its target {target!r} names a Python module")
+    assert "sitepayload" not in sys.modules and "sitepayload" not in seen.modules
+    assert not (site.parent / "PWNED").exists()
+    assert site / "sitepayload.py" not in seen.opened
+
+
+@pytest.mark.parametrize("abbreviation", [["--das", "tcp://127.0.0.1:9"], ["--da=tcp://127.0.0.1:9"],
+                                          ["--d", "local"]])
+def test_the_dask_option_cannot_be_abbreviated(abbreviation: list[str]) -> None:
+    from symrf.cli import main
+
+    argv = ["solve", "example:tcn", "--for", "L", "--target", "rf>=9", "--set", "k=3",
+            *abbreviation]
+    err = io.StringIO()
+    with page_watch.watching() as seen, contextlib.redirect_stderr(err):
+        assert main(argv) == 2
+    assert err.getvalue() == ("symrf: error: unrecognized arguments: "
+                              f"{' '.join(abbreviation)} (see 'symrf --help')\n")
+    assert seen.acts == []
+
+
+@pytest.mark.parametrize("spelling", ["--dask tcp://127.0.0.1:9", "--dask=local",
+                                      "--das tcp://127.0.0.1:9", "--da=local"])
+def test_a_page_never_reaches_a_scheduler(site: Path, spelling: str) -> None:
+    command = f"command: symrf solve --for L --target rf>=9 --set k=3 {spelling} example:tcn"
+    if spelling.startswith("--dask"):
+        refused(site, [command, "status: 2"], "is refused: it gives --dask, which a page may not")
+        return
+    with page_watch.watching() as seen:  # a prefix is no option: the command line says so
+        shown = code(site_page(site, command, "status: 2"))
+    assert f"symrf: error: unrecognized arguments: {spelling.split('=')[0].split()[0]}" in shown
+    assert seen.acts == []
+
+
+def test_no_option_of_any_verb_is_read_from_a_prefix() -> None:
+    from symrf.cli import _parser
+    from symrf.errors import SymrfError
+
+    parser = _parser()
+    verbs = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    checked = 0
+    for verb, sub in verbs.choices.items():
+        options = {name for action in sub._actions for name in action.option_strings}
+        required = [word for action in sub._actions if action.required and action.option_strings
+                    for word in (action.option_strings[-1], "x")]
+        required += ["alexnet" for action in sub._actions
+                     if not action.option_strings]
+        for option in sorted(name for name in options if name.startswith("--")):
+            for end in range(3, len(option)):
+                prefix = option[:end]
+                if prefix in options:  # --for is an option of its own, not a prefix of --format
+                    continue
+                with pytest.raises(SymrfError, match=f"^unrecognized arguments: {prefix}=1 "):
+                    parser.parse_args([verb, *required, f"{prefix}=1"])
+                checked += 1
+    assert checked > 100
+
+
+@pytest.mark.parametrize("lines", [
+    ["command: symrf analyze --format json ../secret.json"],
+    ["command: symrf analyze --format json sub/../../secret.json"],
+    ["command: symrf analyze --format json {outside}/secret.json"],
+    ["command: symrf analyze --format json leak.json"],  # a symlink out of the root
+    ["command: symrf coverage --input 8 leak.json", "status: 2"],
+    ["spec: ../secret.json"],
+    ["spec: leak.json", "format: json"],
+])
+def test_a_page_reads_no_file_outside_the_site(site: Path, lines: list[str]) -> None:
+    (site / "leak.json").symlink_to(site.parent / "secret.json")
+    lines = [line.replace("{outside}", str(site.parent)) for line in lines]
+    seen = refused(site, lines, "is outside")
+    assert site.parent / "secret.json" not in seen.opened
+
+
+def test_a_spec_under_the_site_is_read_and_only_it(site: Path) -> None:
+    with page_watch.watching() as seen:
+        shown = code(site_page(site, "command: symrf analyze --format json tiny.toml"))
+    assert json.loads(shown.split("\n", 1)[1])["rf"] == 3
+    assert site / "tiny.toml" in seen.opened and seen.opened_outside(site) == []
+
+
+@pytest.mark.parametrize("lines", [
+    ["command: symrf analyze x.onnx", "status: 2"],
+    ["command: symrf erf --input 8 x.onnx", "status: 2"],
+    ["command: symrf analyze y.toml"],  # a symlink to the FIFO
+    ["spec: x.onnx"],
+    ["spec: y.toml", "format: json"],
+])
+def test_a_fifo_in_the_site_is_refused_at_once(site: Path, lines: list[str]) -> None:
+    os.mkfifo(site / "x.onnx")
+    (site / "y.toml").symlink_to(site / "x.onnx")
+    refused(site, lines, "is not a regular file (a FIFO)")
+
+
+@pytest.mark.parametrize(("lines", "message"), [
+    (["command: symrf analyze d.toml"], "is not a regular file (a directory)"),
+    (["command: symrf analyze z.onnx"], "'z.onnx' is outside"),  # a symlink to /dev/zero
+    (["command: symrf analyze loop.toml"], "'loop.toml' cannot be resolved"),
+    (["command: symrf analyze example:nope"], "'example:nope' is no shipped example"),
+    (["command: symrf analyze 'tiny\x01.toml'"], "holds the control character"),
+    (["command: symrf solve tiny.toml --for k --target rf>=9 --minimize 'k\x07'"],
+     "--minimize 'k\\x07' holds the control character"),
+])
+def test_other_targets_a_page_may_not_name(site, lines, message):
+    (site / "d.toml").mkdir()
+    (site / "z.onnx").symlink_to("/dev/zero")
+    (site / "loop.toml").symlink_to(site / "loop.toml")
+    refused(site, lines, message)
+
+
+def test_a_file_named_like_a_built_in_model_is_checked_as_a_file(site: Path) -> None:
+    os.mkfifo(site / "alexnet")  # the command line reads a file of that name, not the model
+    refused(site, ["command: symrf analyze alexnet"], "'alexnet' is not a regular file")
