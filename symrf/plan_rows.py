@@ -125,8 +125,8 @@ class PlanRows(RowList):
 
     def __init__(self, plan: Plan, folds: list[Fold]) -> None:
         self.plan, self.folds = plan, folds
-        self.output = len(folds[0].rf) - 1
-        """Index of the row that is the network's output (the last)."""
+        self.output = plan.output
+        """Index of the row that is the network's output (the last, or a graph's ``output``)."""
 
     def __len__(self) -> int:
         return len(self.folds[0].rf)
