@@ -25,6 +25,7 @@ from symrf.report import analyse, network
 from symrf.scalars import exact
 from symrf.symbolic import input_sizes
 
+import oracle_graph
 from strategies import LEAVES, PADS, POINTWISE, networks, symbolic_networks
 from strategies_graph import graphs, parallel_chains
 
@@ -147,14 +148,14 @@ def window_layers(draw, axes: int):
 
 
 @st.composite
-def window_graphs(draw):
+def window_graphs(draw, axes: int | None = None):
     """A ``Graph`` of 1..10 nodes reading any earlier node, with add/concat merges.
 
     Merges mostly join nodes of equal jump; the others (and lengths that differ) must fail
     with the general path's error. Some graphs are given out of order or end before their
-    last node.
+    last node. ``axes`` (drawn when ``None``): 2 gives some convolutions per-axis kernels.
     """
-    axes = draw(st.sampled_from([1, 1, 1, 2]))
+    axes = draw(st.sampled_from([1, 1, 1, 2])) if axes is None else axes
     jumps = {"input": 1}
     nodes: list[symrf.Node] = []
     for index in range(draw(st.integers(1, 10))):
@@ -191,6 +192,27 @@ def test_plan_equals_the_general_path_on_graphs(net, size):
     if size is not None and not isinstance(report, tuple):  # and the plan answered it
         assert isinstance(report.layers, PlanRows)
         assert report.layers.output == [n.name for n in net.nodes].index(net.output)
+
+
+ORACLE_FIGURES = ("rf", "rf_min", "rf_min_path", "jump", "left", "right", "center", "padding",
+                  "period", "offset", "aligned", "size")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(window_graphs(axes=1), st.integers(1, 60))
+def test_plan_on_graphs_equals_the_brute_force_oracle(net, size):
+    try:
+        lowered = oracle_graph.Lowered(net, size)
+    except oracle_graph.Invalid:
+        with pytest.raises(symrf.NetworkError):
+            symrf.evaluate(net, input_size=size)
+        return
+    report = symrf.evaluate(net, input_size=size)
+    assert isinstance(report.layers, PlanRows)
+    for row, node in zip(report.layers, lowered.rows, strict=True):
+        want = lowered.figures(node)
+        assert {name: row.figure(name) for name in ORACLE_FIGURES} == {
+            name: getattr(want, name) for name in ORACLE_FIGURES}, row.name
 
 
 @laws
