@@ -5,13 +5,20 @@ path ``symrf analyze ... --format json`` takes, without the file and the printin
 
 - **Sequential**: a concrete conv chain built in Python, ``analyze`` + the JSON document
   (every row's figures);
-- **Graph**: the same chain as graph nodes (each node reads the previous one);
+- **Graph**: the same chain as graph nodes (each node reads the previous one); the ratio
+  Graph / Sequential is printed;
 - **spec**: the chain as a JSON spec text, ``symrf.spec.loads`` + ``analyze`` + JSON;
+- **residual**: a residual network of that many graph nodes (per block two centred convs and
+  an add with the block's input; every 1000th block strided, with a 1x1 strided projection
+  on the skip), against the same network as a ``Sequential`` of ``Parallel`` blocks (one row
+  per block, so a third of the graph's rows); the ratio is printed;
 - **symbolic 300**: a 300-layer chain whose every kernel, stride and padding is a symbol,
   through ``symrf.cli.main(["analyze", path, "--format", "json"])``.
 
 Before timing, the Sequential, Graph and spec answers are checked against a hand-written
-loop of the textbook recurrence (rf, jump and left of every row); a disagreement exits 1.
+loop of the textbook recurrence (rf, jump and left of every row; for the residual network,
+of every block, whose field is its conv path's), and the residual graph's rows at the
+blocks' ends against the Sequential's rows; a disagreement exits 1.
 A size is skipped when the smaller one already took more than ``--budget`` seconds / 10.
 """
 
@@ -24,6 +31,7 @@ import json
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from timing import cold, human  # also puts the checkout first on sys.path
@@ -31,8 +39,10 @@ from timing import cold, human  # also puts the checkout first on sys.path
 from symrf.cli import main as cli_main
 from symrf.engine import analyze
 from symrf.export.json import to_json
+from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph, Node
+from symrf.layers.parallel import Parallel
 from symrf.layers.window import Conv
 from symrf.spec import loads
 
@@ -66,6 +76,50 @@ def graph(params: list[dict[str, int]]) -> Graph:
     return Graph(nodes)
 
 
+def block_params(count: int) -> list[tuple[dict[str, int], dict[str, int], int]]:
+    """Blocks filling ``count`` graph nodes: two centred convs each, stride 2 every 1000th."""
+    blocks, nodes = [], 0
+    while nodes + 3 <= count:
+        i = len(blocks)
+        stride = 2 if i % 1000 == 999 else 1
+        first, second = ({"kernel": 3 + 2 * ((i + j) % 3), "dilation": 1 + (i + j) % 2}
+                         for j in (0, 1))
+        for conv in (first, second):
+            conv["padding"] = conv["dilation"] * (conv["kernel"] - 1) // 2
+        first["stride"] = stride
+        blocks.append((first, second, stride))
+        nodes += 3 if stride == 1 else 4
+    return blocks
+
+
+def residual_reference(blocks: list[tuple[dict[str, int], dict[str, int], int]]
+                       ) -> list[tuple[int, int, int]]:
+    """rf, jump, left after each block: the conv path's (it holds the skip's field)."""
+    params = [{"stride": 1, **conv} for first, second, _ in blocks for conv in (first, second)]
+    return reference(params)[1::2]
+
+
+def residual_graph(blocks: list[tuple[dict[str, int], dict[str, int], int]]) -> Graph:
+    nodes, source = [], "input"
+    for i, (first, second, stride) in enumerate(blocks):
+        nodes.append(Node(f"a{i}", (source,), Conv(**first)))
+        nodes.append(Node(f"b{i}", (f"a{i}",), Conv(**second)))
+        skip = source
+        if stride > 1:
+            nodes.append(Node(f"p{i}", (source,), Conv(kernel=1, stride=stride)))
+            skip = f"p{i}"
+        nodes.append(Node(f"add{i}", (f"b{i}", skip), merge="add"))
+        source = f"add{i}"
+    return Graph(nodes)
+
+
+def residual_sequential(blocks: list[tuple[dict[str, int], dict[str, int], int]]) -> Sequential:
+    return Sequential(*(Parallel([Conv(**first), Conv(**second)],
+                                 [Conv(kernel=1, stride=stride)] if stride > 1 else [],
+                                 name=f"add{i}")
+                        for i, (first, second, stride) in enumerate(blocks)))
+
+
 def spec_text(params: list[dict[str, int]]) -> str:
     return json.dumps({"name": "chain", "layers": [{"op": "conv", **p} for p in params]})
 
@@ -78,24 +132,53 @@ def checked(document: dict, expected: list[tuple[int, int, int]], label: str) ->
         sys.exit(1)
 
 
+def timed(make: Callable[[], Layer]) -> tuple[float, dict]:
+    """Seconds to build a network, ``analyze`` it and make the JSON document; the document."""
+    start = time.perf_counter()
+    document = to_json(analyze(make()))
+    return time.perf_counter() - start, document
+
+
 def run_concrete(count: int) -> dict[str, float]:
     params = layer_params(count)
     expected = reference(params)
-    times = {}
-    start = time.perf_counter()
-    document = to_json(analyze(sequential(params)))
-    times["Sequential"] = time.perf_counter() - start
-    checked(document, expected, "Sequential")
-    start = time.perf_counter()
-    document = to_json(analyze(graph(params)))
-    times["Graph"] = time.perf_counter() - start
-    checked(document, expected, "Graph")
     text = spec_text(params)
-    start = time.perf_counter()
-    document = to_json(analyze(loads(text, "json").network))
-    times["spec"] = time.perf_counter() - start
-    checked(document, expected, "spec")
+    times = {}
+    for label, make in (("Sequential", lambda: sequential(params)),
+                        ("Graph", lambda: graph(params)),
+                        ("spec", lambda: loads(text, "json").network)):
+        times[label], document = timed(make)
+        checked(document, expected, label)
     return times
+
+
+def run_residual(count: int) -> tuple[dict[str, float], int, int]:
+    """Seconds of the residual graph and Sequential, and their numbers of rows."""
+    blocks = block_params(count)
+    times = {}
+    times["Sequential"], chain = timed(lambda: residual_sequential(blocks))
+    checked(chain, residual_reference(blocks), "residual Sequential")
+    times["Graph"], document = timed(lambda: residual_graph(blocks))
+    ends = [{**row, "op": "parallel"} for row in document["layers"] if row["op"] == "add"]
+    if ends != chain["layers"]:
+        first = next(i for i, (a, b) in enumerate(zip(ends, chain["layers"], strict=False))
+                     if a != b)
+        print(f"residual Graph: block {first} is {ends[first]}, the Sequential gives "
+              f"{chain['layers'][first]}")
+        sys.exit(1)
+    return times, len(document["layers"]), len(chain["layers"])
+
+
+def sizes(largest: int, budget: float, run: Callable[[int], dict[str, float]]
+          ) -> Iterator[tuple[int, dict[str, float]]]:
+    """``(count, times)`` at 10^3, 10^4, ... up to ``largest``, while within ``budget``."""
+    count = 1000
+    while count <= largest:
+        times = run(count)
+        yield count, times
+        if any(t > budget / 10 for t in times.values()):
+            break
+        count *= 10
 
 
 def symbolic_spec(count: int) -> str:
@@ -142,17 +225,24 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per case")
     args = parser.parse_args()
     print("concrete conv chain: analyze + JSON of every row (time, per layer)")
-    skip: set[str] = set()
-    count = 1000
-    while count <= args.max:
-        times = {} if len(skip) == 3 else run_concrete(count)
+    for count, times in sizes(args.max, args.budget, run_concrete):
         cells = "  ".join(f"{name} {human(t):>9} ({human(t / count)})"
                           for name, t in times.items())
-        print(f"  {count:>7} layers  {cells}")
-        skip |= {name for name, t in times.items() if t > args.budget / 10}
-        if skip:
-            break
-        count *= 10
+        ratio = times["Graph"] / times["Sequential"]
+        print(f"  {count:>7} layers  {cells}  Graph/Sequential {ratio:.2f}")
+    print("residual network: analyze + JSON of every row (time, per graph node)")
+    rows: dict[int, tuple[int, int]] = {}
+
+    def residual(count: int) -> dict[str, float]:
+        times, *rows[count] = run_residual(count)
+        return times
+
+    for count, times in sizes(args.max, args.budget, residual):
+        graph_rows, chain_rows = rows[count]
+        ratio = times["Graph"] / times["Sequential"]
+        print(f"  {count:>7} nodes   Graph {human(times['Graph']):>9} ({graph_rows} rows)  "
+              f"Sequential {human(times['Sequential']):>9} ({chain_rows} rows)  "
+              f"Graph/Sequential {ratio:.2f}")
     for count in args.symbolic:
         seconds = run_symbolic(count)
         print(f"symbolic chain, {count} layers (k_i, s_i, p_i), cli analyze --format json: "

@@ -8,10 +8,15 @@ law as :meth:`symrf.algebra.IntervalMap.then`: ``lo += jump * lo_l``, ``width +=
 width_l``, ``jump *= scale_l``. Rows are read from the resulting lists when asked for; their
 :class:`~symrf.field.Field` objects are built only when ``row.axes`` is read.
 
-Networks outside that class (resampling, whose fields depend on position; graphs; a layer
-that fails to build) return ``None`` from :func:`compiled`, and :func:`symrf.numeric.evaluate`
-takes the general exact path, which stays the reference: a property test checks the two
-agree on random networks (``tests/test_plan.py``).
+A :class:`~symrf.layers.graph.Graph` of such layers and of add/concat merges compiles the
+same way (:class:`GraphPlan`): each node is composed onto the figures of the row it reads, as
+:meth:`Graph.steps <symrf.layers.graph.Graph.steps>` composes it, and a merge takes the union
+of its inputs' rows.
+
+Networks outside that class (resampling, whose fields depend on position; a layer that fails
+to build) return ``None`` from :func:`compiled`, and :func:`symrf.numeric.evaluate` takes the
+general exact path, which stays the reference: a property test checks the two agree on
+random networks and graphs (``tests/test_plan.py``).
 
 >>> from symrf.layers.compose import Sequential
 >>> from symrf.layers.window import Conv
@@ -27,19 +32,20 @@ import copy
 import weakref
 from collections.abc import Sequence
 from fractions import Fraction
+from itertools import islice
 from typing import Any
 
-from symrf.algebra import SizeMap
+from symrf.algebra import SAME_SIZE, IntervalMap, SizeMap
 from symrf.errors import SymrfError, located
-from symrf.layers.base import Layer
+from symrf.layers.base import Geometry, Layer
 from symrf.layers.compose import Sequential, check_size
 from symrf.layers.context import Context
-from symrf.layers.graph import Graph
-from symrf.layers.parallel import Parallel
+from symrf.layers.graph import INPUT, Graph, Node
+from symrf.layers.parallel import Parallel, merge_geometries
 from symrf.layers.repeat import Repeat
 from symrf.plan_rows import Fold, PlanRows
 from symrf.report import Report, row_labels
-from symrf.scalars import Scalar, exact
+from symrf.scalars import Scalar, divide, exact
 
 Entry = Any
 """One compiled layer: a tuple ``(scale, lo, width, narrow, spread, sizes)``, or a layer (a
@@ -69,19 +75,20 @@ class _Failed(Exception):
 def compiled(net: Layer) -> Plan | None:
     """The plan of a concrete network, compiled once and kept while ``net`` lives.
 
-    ``None`` when the network is not a chain of layers with exact whole-number maps.
+    ``None`` when the network is not a chain (or graph) of layers with exact whole-number
+    maps.
 
     >>> from symrf.layers.window import Conv
     >>> net = Sequential(Conv(kernel=3))
     >>> compiled(net) is compiled(net)
     True
     """
-    if not isinstance(net, Sequential):
+    if not isinstance(net, Sequential | Graph):
         return None
     key = id(net)
     if key in _PLANS:
         return _PLANS[key]
-    plan = Plan.of(net)
+    plan = GraphPlan.of(net) if isinstance(net, Graph) else Plan.of(net)
     _PLANS[key] = plan
     weakref.finalize(net, _PLANS.pop, key, None)
     return plan
@@ -111,6 +118,10 @@ class Plan:
         """Per axis, the entries for an unknown input length."""
         self.sized = [[part[axis][1] for part in parts] for axis in range(count)]
         """Per axis, the entries for a known input length: blocks are rebuilt at it."""
+        self.output = len(parts) - 1
+        """Index of the row that is the network's output."""
+        self.context: tuple[str, ...] = ()
+        """Layers whose global context the figures leave out (a graph's ``context``)."""
         self._labels: list[tuple[str, str]] | None = None
 
     @classmethod
@@ -145,14 +156,78 @@ class Plan:
         if len(sizes) == 1 and len(self.axes) > 1:
             sizes = list(sizes) * len(self.axes)
         try:
-            folds = [_fold(entries if size is None else sized, size) for entries, sized, size
-                     in zip(self.axes, self.sized, sizes, strict=True)]
+            folds = [self.fold(entries if size is None else sized, size) for entries, sized,
+                     size in zip(self.axes, self.sized, sizes, strict=True)]
         except _Unsupported:
             return None
         except _Failed as failed:
-            where = f"layers[{failed.index}] ({self.layers[failed.index].row_name(failed.index)})"
-            raise located(failed.error, where) from None
-        return Report(self.name, PlanRows(self, folds), self.per_axis, size_known)
+            raise located(failed.error, self.where(failed.index)) from None
+        return Report(self.name, PlanRows(self, folds), self.per_axis, size_known,
+                      self.context)
+
+    def fold(self, entries: list[Entry], size: Scalar | None) -> Fold:
+        """One axis folded: every row's figures for the input length ``size``."""
+        return _fold(entries, size)
+
+    def where(self, index: int) -> str:
+        """Row ``index``'s place in error messages, as the general path words it."""
+        return f"layers[{index}] ({self.layers[index].row_name(index)})"
+
+
+class GraphPlan(Plan):
+    """A concrete :class:`~symrf.layers.graph.Graph` compiled: per node, its entry and sources.
+
+    ``sources[i]`` is what node ``i`` reads: the row number of its input plus one (0 is the
+    graph input) for a node that applies a layer, a tuple of them for a merge. Merges have
+    no entry (``None``).
+
+    Args:
+        graph: The graph (its nodes are kept, the graph is not).
+        parts: Per node, its :func:`part` (``None`` for a merge).
+        count: The number of axes.
+    """
+
+    def __init__(self, graph: Graph, parts: Sequence[Part | None], count: int) -> None:
+        blank: Part = ((None, None),) * count
+        super().__init__((), graph.name or "network", [blank if part is None else part
+                                                        for part in parts], count > 1)
+        self.nodes: tuple[Node, ...] = graph.nodes
+        rows = {INPUT: 0, **{node.name: i + 1 for i, node in enumerate(graph.nodes)}}
+        self.sources: list[int | tuple[int, ...]] = [
+            rows[node.inputs[0]] if node.layer is not None
+            else tuple(rows[name] for name in node.inputs)
+            for node in graph.nodes
+        ]
+        self.output = rows[graph.output] - 1
+        self.context = graph.context
+
+    @classmethod
+    def of(cls, net: Layer) -> GraphPlan | None:
+        """Compile the graph ``net``, or ``None`` when a node is outside the plan's class."""
+        if not isinstance(net, Graph):
+            return None
+        try:
+            count = net.axes()
+            parts = [None if node.layer is None else part(node.layer, count)
+                     for node in net.nodes]
+        except (_Unsupported, SymrfError):
+            return None
+        return cls(net, parts, count)
+
+    @property
+    def labels(self) -> list[tuple[str, str]]:
+        """``(name, op)`` of every node."""
+        if self._labels is None:
+            self._labels = [(node.name, node.op) for node in self.nodes]
+        return self._labels
+
+    def fold(self, entries: list[Entry], size: Scalar | None) -> Fold:
+        """One axis folded: every node's figures for the input length ``size``."""
+        return _fold_graph(entries, self.sources, size, self.nodes)
+
+    def where(self, index: int) -> str:
+        """Node ``index``'s place in error messages, as :meth:`Graph.steps` words it."""
+        return f"node {self.nodes[index].name!r}"
 
 
 def part(layer: Layer, axes: int) -> Part:
@@ -233,10 +308,7 @@ def _fold(entries: list[Entry], size: Scalar | None) -> Fold:
     lengths: list[int] = []
     for entry in entries:
         if type(entry) is not tuple:  # a length-dependent layer: built for this length
-            try:
-                entry = entry.at(length)  # type: ignore[union-attr]  # a _Sized
-            except SymrfError as error:
-                raise _Failed(len(rfs), error) from None
+            entry = _at(entry, length, len(rfs))
         scale, step_lo, step_width, step_narrow, step_spread, sizes = entry
         lo += jump * step_lo
         width += jump * step_width
@@ -249,14 +321,99 @@ def _fold(entries: list[Entry], size: Scalar | None) -> Fold:
         jumps.append(jump)
         lefts.append(lo)
         if length is not None:
-            if type(sizes) is tuple:
-                length = (length + sizes[1]) // sizes[0] + sizes[2]
-            else:
-                length = exact(sizes(length))
-            if length < 1:
-                try:
-                    check_size(length)
-                except SymrfError as error:
-                    raise _Failed(len(rfs) - 1, error) from None
+            length = _after(length, sizes, len(rfs) - 1)
             lengths.append(length)
     return Fold(rfs, jumps, lefts, events, lengths if size is not None else None)
+
+
+def _at(entry: _Sized, length: Scalar | None, index: int) -> tuple[Any, ...]:
+    """Row ``index``'s length-dependent entry built for ``length``; :class:`_Failed` if not."""
+    try:
+        return entry.at(length)
+    except SymrfError as error:
+        raise _Failed(index, error) from None
+
+
+def _after(length: Any, sizes: Any, index: int) -> Any:
+    """The length after row ``index`` (its size map ``sizes``); :class:`_Failed` if it vanishes."""
+    if type(sizes) is tuple:
+        length = (length + sizes[1]) // sizes[0] + sizes[2]
+    else:
+        length = exact(sizes(length))
+    if length < 1:
+        try:
+            check_size(length)
+        except SymrfError as error:
+            raise _Failed(index, error) from None
+    return length
+
+
+def _fold_graph(entries: list[Entry], sources: list[int | tuple[int, ...]],
+                size: Scalar | None, nodes: tuple[Node, ...]) -> Fold:
+    """The recurrence over a graph's nodes: each composed onto the row it reads.
+
+    Lists hold the graph input at 0 and node ``i`` at ``i + 1``. A merge takes the union of
+    its inputs' rows, as :func:`symrf.algebra.union` does: the least left end, the greatest
+    right end, the narrowest path, and the spread of the centres.
+    """
+    jumps: list[Any] = [1]
+    los: list[Any] = [0]
+    widths: list[Any] = [0]
+    narrows: list[Any] = [0]
+    spreads: list[Any] = [0]
+    lengths: list[Any] = [size]
+    events: list[tuple[int, int, Scalar]] = []
+    narrower: Any = 0
+    spread: Any = 0
+    for index, (entry, source) in enumerate(zip(entries, sources, strict=True)):
+        if type(source) is int:
+            jump, length = jumps[source], lengths[source]
+            if type(entry) is not tuple:  # a length-dependent layer: built for this length
+                entry = _at(entry, length, index)
+            scale, step_lo, step_width, step_narrow, step_spread, sizes = entry
+            lo = los[source] + jump * step_lo
+            width = widths[source] + jump * step_width
+            narrow = narrows[source] + jump * step_narrow
+            node_spread = spreads[source]
+            if step_spread:
+                node_spread = max(node_spread, jump * step_spread)
+            jump *= scale
+            if length is not None:
+                length = _after(length, sizes, index)
+        else:  # a merge
+            first = source[0]  # type: ignore[index]  # a tuple: the rows merged
+            jump, length = jumps[first], lengths[first]
+            if any(jumps[row] != jump or lengths[row] != length for row in source):  # type: ignore[union-attr]  # a tuple
+                raise _Failed(index, _merge_error(nodes[index], source, jumps, los, widths,  # type: ignore[arg-type]  # a tuple
+                                                  lengths, size))
+            lo = min([los[row] for row in source])  # type: ignore[union-attr]  # a tuple
+            width = max([los[row] + widths[row] for row in source]) - lo  # type: ignore[union-attr]
+            narrow = min([narrows[row] for row in source])  # type: ignore[union-attr]
+            centres = [2 * los[row] + widths[row] for row in source]  # type: ignore[union-attr]  # doubled
+            node_spread = max(max([spreads[row] for row in source]),  # type: ignore[union-attr]
+                              divide(max(centres) - min(centres), 2))
+        jumps.append(jump)
+        los.append(lo)
+        widths.append(width)
+        narrows.append(narrow)
+        spreads.append(node_spread)
+        lengths.append(length)
+        if width - narrow != narrower or node_spread != spread:
+            narrower, spread = width - narrow, node_spread
+            events.append((index, narrower, spread))
+    del jumps[0], los[0], lengths[0]
+    rfs = [width + 1 for width in islice(widths, 1, None)]
+    return Fold(rfs, jumps, los, events, lengths if size is not None else None)
+
+
+def _merge_error(node: Node, rows: tuple[int, ...], jumps: list[Any], los: list[Any],
+                 widths: list[Any], lengths: list[Any], size: Scalar | None) -> SymrfError:
+    """The error :func:`merge_geometries` raises for a merge whose inputs disagree."""
+    geometries = [Geometry(IntervalMap(jumps[row], los[row], widths[row]),
+                           SAME_SIZE if size is None else SizeMap(1, 0, lengths[row] - size))
+                  for row in rows]
+    try:
+        merge_geometries(geometries, [f"input {name!r}" for name in node.inputs], size)
+    except SymrfError as error:
+        return error
+    raise AssertionError(f"the inputs of node {node.name!r} merge, yet the plan refused them")

@@ -1,19 +1,20 @@
 """The rows of a compiled plan (:mod:`symrf.plan`): figures read from the fold's lists.
 
 A fold of one axis keeps ``rf``, ``jump`` and ``left`` after every row as plain lists; a
-row is a tuple made by C-level maps, and a :class:`~symrf.field.Field` is built only when a
-row's ``axes`` (or a figure other than those three) is read.
+row is a tuple made by C-level maps, its other figures are computed from those lists when
+read (one rule per figure, :data:`_FIGURES`), and a :class:`~symrf.field.Field` is built
+only when a row's ``axes`` is read.
 
 >>> fold = Fold([3, 5], [1, 2], [-1, -1], [], None)
->>> fold.field(1).center
-1
+>>> fold.figure(1, "center"), fold.field(1).center
+(1, 1)
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice, repeat
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
@@ -48,28 +49,47 @@ class Fold:
             found = self.fields[index] = self._field(index)
         return found
 
-    def _field(self, index: int) -> Field:
-        rf, left = self.rf[index], self.left[index]
-        narrower: int = 0
-        offset: Scalar = 0
+    def figure(self, index: int, name: str) -> Any:
+        """Figure ``name`` of row ``index``, read from the lists (no :class:`Field` is built)."""
+        read = _FIGURES.get(name)
+        return getattr(self.field(index), name) if read is None else read(self, index)
+
+    def path(self, index: int) -> tuple[int, Scalar]:
+        """``(narrower, offset)`` at row ``index``: the last event at or before it, or none."""
         found = bisect.bisect_right(self.events, (index, math.inf, math.inf))
-        if found:
-            _, narrower, offset = self.events[found - 1]
-        offset = exact(offset)
-        return Field(
-            rf=rf, rf_min=rf, rf_min_path=rf - narrower, jump=self.jump[index], left=left,
-            right=left + rf - 1, center=left + divide(rf - 1, 2), padding=-left, period=1,
-            aligned=offset == 0, offset=offset, exact=True,
-            size=None if self.sizes is None else self.sizes[index],
-        )
+        if not found:
+            return 0, 0
+        _, narrower, offset = self.events[found - 1]
+        return narrower, exact(offset)
+
+    def _field(self, index: int) -> Field:
+        return Field(**{name: read(self, index) for name, read in _FIGURES.items()})
+
+
+_FIGURES: dict[str, Callable[[Fold, int], Any]] = {
+    "rf": lambda fold, index: fold.rf[index],
+    "rf_min": lambda fold, index: fold.rf[index],
+    "rf_min_path": lambda fold, index: fold.rf[index] - fold.path(index)[0],
+    "jump": lambda fold, index: fold.jump[index],
+    "left": lambda fold, index: fold.left[index],
+    "right": lambda fold, index: fold.left[index] + fold.rf[index] - 1,
+    "center": lambda fold, index: fold.left[index] + divide(fold.rf[index] - 1, 2),
+    "padding": lambda fold, index: -fold.left[index],
+    "period": lambda fold, index: 1,
+    "aligned": lambda fold, index: fold.path(index)[1] == 0,
+    "offset": lambda fold, index: fold.path(index)[1],
+    "exact": lambda fold, index: True,
+    "size": lambda fold, index: None if fold.sizes is None else fold.sizes[index],
+}
+"""How each figure of a row is read from a fold's lists (``Field`` has these fields)."""
 
 
 class _PlanRow(tuple, Row):  # type: ignore[misc]  # a tuple for speed: made by the thousand
     """A row of a compiled plan: ``(rf, jump, left, rows, index)``; other figures on demand.
 
-    ``rf``, ``jump`` and ``left`` (what a loop over rows reads most) are tuple items; the
-    row's :class:`~symrf.field.Field` objects are built when ``axes`` or another figure is
-    read.
+    ``rf``, ``jump`` and ``left`` (what a loop over rows reads most) are tuple items; other
+    figures are computed from the fold when read, and the row's
+    :class:`~symrf.field.Field` objects are built when ``axes`` is read.
     """
 
     __slots__ = ()
@@ -102,8 +122,8 @@ class _PlanRow(tuple, Row):  # type: ignore[misc]  # a tuple for speed: made by 
         """The figure ``name``: a scalar, or a tuple with one entry per axis."""
         folds, index = self[3].folds, self[4]
         if len(folds) == 1:
-            return getattr(folds[0].field(index), name)
-        return tuple(getattr(fold.field(index), name) for fold in folds)
+            return folds[0].figure(index, name)
+        return tuple(fold.figure(index, name) for fold in folds)
 
     def _key(self) -> tuple[Any, ...]:
         return (self.name, self.op, self.axes, self.per_axis)
@@ -125,8 +145,8 @@ class PlanRows(RowList):
 
     def __init__(self, plan: Plan, folds: list[Fold]) -> None:
         self.plan, self.folds = plan, folds
-        self.output = len(folds[0].rf) - 1
-        """Index of the row that is the network's output (the last)."""
+        self.output = plan.output
+        """Index of the row that is the network's output (the last, or a graph's ``output``)."""
 
     def __len__(self) -> int:
         return len(self.folds[0].rf)

@@ -15,10 +15,12 @@ exact engine and path-wise figures walk.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import heapq
 import math
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
@@ -89,6 +91,7 @@ class Graph(Layer):
     output: str
     context: tuple[str, ...]
     """Nodes left out as global context (an importer's ``global_context="exclude"``)."""
+    _cache: dict[str, Any] = dataclasses.field(init=False, compare=False, repr=False)
 
     def __init__(self, nodes: Sequence[Node], output: str | None = None,
                  name: str | None = None, context: Sequence[str] = ()) -> None:
@@ -99,6 +102,7 @@ class Graph(Layer):
         object.__setattr__(self, "output", output or nodes[-1].name)
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "context", tuple(context))
+        object.__setattr__(self, "_cache", {})  # derived facts (axes, symbols), not fields
         if self.output not in {node.name for node in nodes}:
             raise NetworkError(
                 f"output {self.output!r} is not a node; name one of the graph's nodes."
@@ -115,7 +119,10 @@ class Graph(Layer):
 
     def axes(self) -> int:
         """The nodes' common number of axes."""
-        return _common_axes(tuple(n.layer for n in self.nodes if n.layer), self.label())
+        if "axes" not in self._cache:
+            self._cache["axes"] = _common_axes(tuple(n.layer for n in self.nodes if n.layer),
+                                               self.label())
+        return int(self._cache["axes"])
 
     def axis(self, index: int) -> Graph:
         """The graph along axis ``index``."""
@@ -127,7 +134,10 @@ class Graph(Layer):
 
     def free_symbols(self) -> set[sympy.Symbol]:
         """Symbols of all nodes."""
-        return set().union(*(n.layer.free_symbols() for n in self.nodes if n.layer))
+        if "symbols" not in self._cache:
+            self._cache["symbols"] = set().union(
+                *(n.layer.free_symbols() for n in self.nodes if n.layer))
+        return set(self._cache["symbols"])
 
     @property
     def size_dependent(self) -> bool:
@@ -233,18 +243,23 @@ def _ordered(nodes: tuple[Node, ...]) -> tuple[Node, ...]:
     >>> [n.name for n in _ordered((Node("b", ("a",), ReLU()), Node("a", ("input",), ReLU())))]
     ['a', 'b']
     """
-    counts = collections.Counter(node.name for node in nodes)
+    names = {node.name for node in nodes}
+    counts = (None if len(names) == len(nodes) and INPUT not in names
+              else collections.Counter(node.name for node in nodes))  # a name is wrong
     done: set[str] = {INPUT}
     in_order = True
     for node in nodes:
-        if node.name == INPUT or counts[node.name] > 1:
+        if counts is not None and (node.name == INPUT or counts[node.name] > 1):
             raise NetworkError(
                 f"node name {node.name!r} is "
                 + ("reserved for the network input" if node.name == INPUT else "used twice")
                 + "; give every node a unique name."
             )
-        _check_node(node, counts)
-        in_order = in_order and all(source in done for source in node.inputs)
+        inputs = node.inputs
+        # A layer reading one node already placed is valid and in order: the common case.
+        if node.layer is None or len(inputs) != 1 or inputs[0] not in done:
+            _check_node(node, names)
+            in_order = in_order and all(source in done for source in inputs)
         done.add(node.name)
     if in_order:
         return nodes
