@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from symrf.arguments import named_values
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
@@ -50,7 +51,7 @@ def with_values(net: Layer, values: Mapping[str, Scalar]) -> Sequential | Graph:
     >>> with_values(symrf.Conv(kernel=k), {"k": 2*m + 1}).layers[0].kernel
     2*m + 1
     """
-    top = network(net)
+    top, values = network(net), named_values(values)
     numbers = {name: value for name, value in values.items() if is_number(value)}
     formulas = {symbol(name): scalar(value, name) for name, value in values.items()
                 if name not in numbers}

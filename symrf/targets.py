@@ -19,6 +19,7 @@ from typing import Any
 
 import sympy
 
+from symrf.arguments import described, whole
 from symrf.errors import SymrfError, TooLargeError
 from symrf.expressions import parse
 from symrf.limits import MAX_CANDIDATE, abbreviated
@@ -141,13 +142,23 @@ class Unknown:
     domain: Domain = Domain.ALL
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise SymrfError(f"unknown {described(self.name)} is not a symbol name; give e.g. "
+                             "'k'.")
         parsed = parse(self.name, f"unknown {self.name!r}")
         if not isinstance(parsed, sympy.Symbol):
             raise SymrfError(f"unknown {self.name!r} is not a symbol name; give e.g. 'k'.")
-        if not (isinstance(self.lo, int) and isinstance(self.hi, int)) or self.lo > self.hi:
+        example = f"{self.name}=1..31"
+        for key in ("lo", "hi"):
+            object.__setattr__(self, key, whole(getattr(self, key), f"range of {self.name}: "
+                                                f"{key.upper()}", example=example))
+        if not isinstance(self.domain, Domain):
+            raise SymrfError(f"domain of {self.name} is {described(self.domain)}; give a Domain "
+                             "such as Domain.ODD.")
+        if self.lo > self.hi:
             raise SymrfError(
                 f"range of {self.name} is {abbreviated(self.lo)}..{abbreviated(self.hi)}; give "
-                f"whole numbers LO..HI with LO <= HI, e.g. {self.name}=1..31."
+                f"whole numbers LO..HI with LO <= HI, e.g. {example}."
             )
         if max(abs(self.lo), abs(self.hi)) > MAX_CANDIDATE:
             raise TooLargeError(
@@ -177,20 +188,32 @@ class Unknown:
 
 
 
-def unknowns(for_: Any, ranges: Mapping[str, tuple[int, int]], odd: Iterable[str],
+def unknowns(for_: Any, ranges: Mapping[str, tuple[int, int]] | None, odd: Iterable[str],
               even: Iterable[str], powers_of_two: Iterable[str]) -> tuple[Unknown, ...]:
     """The :class:`Unknown` of each name in ``for_``, with its range and domain.
 
     >>> unknowns(["k", "n"], {"n": (1, 8)}, odd=["k"], even=(), powers_of_two=())[0]
     Unknown(name='k', lo=1, hi=1024, domain=<Domain.ODD: 'odd'>)
     """
-    items = [for_] if isinstance(for_, str | sympy.Symbol | Unknown) else list(for_)
+    one = str | sympy.Symbol | Unknown
+    items = [for_] if isinstance(for_, one) else list(for_) if isinstance(
+        for_, list | tuple) else None
+    if items is None or not all(isinstance(item, one) for item in items):
+        wrong = for_ if items is None else next(i for i in items if not isinstance(i, one))
+        raise SymrfError(f"solve: the unknown {described(wrong)} is not a symbol name; give a "
+                         "name such as 'k', a symbol, an Unknown, or a list of them.")
     if not items:
         raise SymrfError("nothing to solve for: name an unknown with --for NAME.")
+    bounds = _ranges(ranges)
     domains: dict[str, Domain] = {}
     for names, domain in ((odd, Domain.ODD), (even, Domain.EVEN),
                           (powers_of_two, Domain.POWERS_OF_TWO)):
-        for name in [names] if isinstance(names, str) else names:
+        listed = [names] if isinstance(names, str) else list(names) if isinstance(
+            names, list | tuple | set | frozenset) else None
+        if listed is None or not all(isinstance(name, str) for name in listed):
+            raise SymrfError(f"solve: the unknowns restricted to {domain.value} are "
+                             f"{described(names)}; give a list of names, e.g. ['k'].")
+        for name in listed:
             if name in domains:
                 raise SymrfError(f"{name} is both {domains[name].value} and {domain.value}.")
             domains[name] = domain
@@ -199,17 +222,34 @@ def unknowns(for_: Any, ranges: Mapping[str, tuple[int, int]], odd: Iterable[str
         if isinstance(item, Unknown):
             found.append(item)
             continue
-        name = item.name if isinstance(item, sympy.Symbol) else str(item)
-        lo, hi = ranges.get(name, DEFAULT_RANGE)
+        name = item.name if isinstance(item, sympy.Symbol) else item
+        lo, hi = bounds.get(name, DEFAULT_RANGE)
         found.append(Unknown(name, lo, hi, domains.get(name, Domain.ALL)))
     names = [u.name for u in found]
-    for name in (*ranges, *domains):
+    for name in (*bounds, *domains):
         if name not in names:
             raise SymrfError(f"a range or domain is given for {name}, which is not an unknown; "
                              f"add --for {name}.")
     if len(set(names)) != len(names):
         raise SymrfError(f"an unknown is named twice in {', '.join(names)}.")
     return tuple(found)
+
+
+def _ranges(ranges: object) -> dict[str, tuple[Any, Any]]:
+    """``ranges`` checked: a mapping of names to ``(lo, hi)`` pairs (the bounds checked later)."""
+    if ranges is None:
+        return {}
+    if not isinstance(ranges, Mapping):
+        raise SymrfError(f"solve: ranges is {described(ranges)}; give a mapping of names to "
+                         "(lo, hi), e.g. ranges={'k': (1, 31)}.")
+    found = {}
+    for name, pair in ranges.items():
+        key = name.name if isinstance(name, sympy.Symbol) else name
+        if not isinstance(key, str) or not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise SymrfError(f"solve: the range {described(name)}: {described(pair)} is not "
+                             "a name and a pair (lo, hi); give e.g. ranges={'k': (1, 31)}.")
+        found[key] = (pair[0], pair[1])
+    return found
 
 
 __all__ = ["DEFAULT_RANGE", "INPUT", "TARGET_FIGURES", "Domain", "Relation", "Target", "Unknown",
