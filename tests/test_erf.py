@@ -160,7 +160,7 @@ def test_resnet50_exact_erf():
 def test_work_limit(monkeypatch):
     import symrf.effective.paths
 
-    monkeypatch.setattr(symrf.effective.paths, "MAX_WORK", 100)  # 3 + 5 + ... + 19 = 99
+    monkeypatch.setattr(symrf.effective.paths, "MAX_ERF_WORK", 100)  # 3 + 5 + ... + 19 = 99
     assert erf(symrf.Repeat(symrf.Conv(kernel=3), times=9), dims=1).profiles[0].rf == 19
     with pytest.raises(symrf.TooLargeError, match="words of work"):
         erf(symrf.Repeat(symrf.Conv(kernel=3), times=10), dims=1)

@@ -24,8 +24,9 @@ from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
 from symrf.numeric import bind
 from symrf.report import network
-from symrf.scalars import Scalar, exact, is_number
+from symrf.scalars import Scalar, is_number
 from symrf.spec import Spec
+from symrf.substitution import replaced
 
 Target = Layer | Spec | str | Path
 """A network object or a read spec, or the name of one: a spec path, a built-in model,
@@ -54,7 +55,10 @@ class Subject:
         >>> subject("alexnet").along(1)[0].layers[0].kernel
         11
         """
-        if axis < 0 or (self.axes > 1 and axis >= self.axes):
+        if self.axes == 1 and axis not in (0, 1):
+            raise NetworkError(f"axis {axis} does not exist: {self.name} has scalar parameters "
+                               "(the same along every axis of an image); give axis 0 or 1.")
+        if self.axes > 1 and not 0 <= axis < self.axes:
             raise NetworkError(f"axis {axis} does not exist: {self.name} has {self.axes} "
                                f"axes; give an axis from 0 to {self.axes - 1}.")
         if self.axes == 1:
@@ -107,7 +111,7 @@ def _substituted(size: Any, values: Mapping[Any, Scalar]) -> Any:
     """A size (or per-axis sizes) with the given values put in for its symbols."""
     if isinstance(size, tuple | list):
         return tuple(_substituted(item, values) for item in size)
-    return size if is_number(size) else exact(size.xreplace(values))
+    return size if is_number(size) else replaced(size, values, "input size")
 
 
 def _sizes(size: Any, axes: int) -> tuple[int | None, ...]:
