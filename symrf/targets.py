@@ -245,9 +245,12 @@ def _ranges(ranges: object) -> dict[str, tuple[Any, Any]]:
     found = {}
     for name, pair in ranges.items():
         key = name.name if isinstance(name, sympy.Symbol) else name
-        if not isinstance(key, str) or not isinstance(pair, list | tuple) or len(pair) != 2:
-            raise SymrfError(f"solve: the range {described(name)}: {described(pair)} is not "
-                             "a name and a pair (lo, hi); give e.g. ranges={'k': (1, 31)}.")
+        if not isinstance(key, str):
+            raise SymrfError(f"solve: ranges has the key {described(name)}; name each unknown "
+                             "by a string or a symbol, e.g. ranges={'k': (1, 31)}.")
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise SymrfError(f"solve: the range of {key} is {described(pair)}; give a pair "
+                             f"(lo, hi), e.g. ranges={{{key!r}: (1, 31)}}.")
         found[key] = (pair[0], pair[1])
     return found
 
