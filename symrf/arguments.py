@@ -178,6 +178,29 @@ def integer_array(value: object, what: str, most: int) -> Any:
     return array
 
 
+def integer_arrays(values: Mapping[str, object], what: str, most: int) -> dict[str, Any]:
+    """Each of ``values`` through :func:`integer_array`, checked to broadcast together.
+
+    >>> integer_arrays({"k": [3, 5], "n": 2}, "sweep", 2**53)["n"].tolist()
+    2
+    >>> integer_arrays({"k": [3, 5], "n": [1, 2, 3]}, "sweep", 2**53)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    symrf.errors.NetworkError: sweep: the arrays k (shape (2,)), n (shape (3,)) do not ...
+    """
+    import numpy as np
+
+    arrays = {name: integer_array(value, f"{what}: {name}", most)
+              for name, value in values.items()}
+    try:
+        np.broadcast_shapes(*(array.shape for array in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{name} (shape {array.shape})" for name, array in arrays.items())
+        raise NetworkError(f"{what}: the arrays {shapes} do not broadcast together; give "
+                           "arrays of one shape, or an open grid (np.meshgrid(..., "
+                           "sparse=True)).") from None
+    return arrays
+
+
 def _past(what: str, largest: int, most: int) -> str:
     return (f"{what} holds {abbreviated(largest)}, past 2**{most.bit_length() - 1} where the "
             "vectorised float64 computation stops being exact; use symrf.evaluate() for "

@@ -35,7 +35,7 @@ def analyze(
         input_size: The input length (int, expression, or one per axis), if known.
         values: Numbers or expressions for some or all symbols, by name.
     """
-    top = with_values(net, values or {})
+    top = with_values(net, values)  # None, or checked to be a mapping there
     sizes = input_size if isinstance(input_size, tuple) else (input_size,)
     concrete = not top.free_symbols() and all(s is None or is_number(s) for s in sizes)
     if concrete and (input_size is not None or not _needs_size(top)):
@@ -43,7 +43,7 @@ def analyze(
     return derive(top, input_size=input_size)
 
 
-def with_values(net: Layer, values: Mapping[str, Scalar]) -> Sequential | Graph:
+def with_values(net: Layer, values: Mapping[str, Scalar] | None) -> Sequential | Graph:
     """``net`` as a network with ``values`` substituted: numbers exactly, then expressions.
 
     >>> import symrf

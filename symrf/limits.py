@@ -89,8 +89,9 @@ MAX_ERF_CELLS = 1 << 24
 about 16 million pixels, 128 MiB of ``int64``."""
 
 MAX_ERF_WORK = 1 << 27
-"""Most 64-bit words written by the exact path counts of one ERF (entries times their size in
-words, summed over layers and axes): about three seconds. The backward pass is planned box by
+"""Most 64-bit words written by one pass of the exact path counts (entries times their size in
+words, summed over layers and axes; a separable network takes one pass per distinct axis): a
+second or two. The backward pass is planned box by
 box before it runs (:func:`symrf.effective.paths.plan`), so a larger request is refused at
 once: a 1,900-layer chain of 3-tap convolutions (counts of 3,000 bits) is within it, a
 10,000-layer one is not."""

@@ -21,7 +21,7 @@ from typing import Any
 
 import sympy
 
-from symrf.arguments import integer_array
+from symrf.arguments import integer_arrays
 from symrf.errors import NetworkError, ScalarTypeError
 from symrf.layers.base import Layer
 from symrf.limits import MAX_CANDIDATE
@@ -185,7 +185,7 @@ def sweep(net: Layer, input_size: object = None, *, scheduler: object = None,
     """
     import numpy as np
 
-    arrays = {name: integer_array(v, f"sweep: {name}", MAX_CANDIDATE) for name, v in values.items()}
+    arrays = integer_arrays(values, "sweep", MAX_CANDIDATE)
     if exact:
         return _exact_sweep(net, input_size, arrays, np)
     compiled = Compiled(net, input_size, list(arrays))

@@ -24,7 +24,7 @@ from typing import Any
 import sympy
 
 from symrf.answers import Answer, Solution
-from symrf.arguments import described, named_values
+from symrf.arguments import named_values
 from symrf.errors import (
     ExpressionError,
     NetworkError,
@@ -45,7 +45,7 @@ from symrf.scalars import Scalar, expression, is_number, scalar, symbol
 from symrf.search import Keep, Outcome, Scan, Space, assignment_limit, scan
 from symrf.substitution import replaced, substituted
 from symrf.symbolic import derive
-from symrf.targets import DEFAULT_RANGE, INPUT, Relation, Target, Unknown
+from symrf.targets import DEFAULT_RANGE, INPUT, Relation, Target, Unknown, input_length
 from symrf.targets import unknowns as unknowns_from
 
 EXACT_LIMIT = 50_000
@@ -76,11 +76,7 @@ class Question:
               even: Iterable[str], powers_of_two: Iterable[str],
               minimize: str | sympy.Expr | None) -> Question:
         """Read the arguments of :func:`symrf.solve.solve`; raise on anything unaccounted for."""
-        if isinstance(target, str):
-            target = Target.parse(target)
-        elif not isinstance(target, Target):
-            raise SymrfError(f"solve: the target is {described(target)}; give a relation such "
-                             "as 'rf >= 224', or a Target.")
+        target = Target.of(target)
         unknowns = unknowns_from(for_, ranges, odd, even, powers_of_two)
         names = [unknown.name for unknown in unknowns]
         given = {name: parse(value, f"value of {name}") if isinstance(value, str)
@@ -96,7 +92,7 @@ class Question:
         if INPUT in names:
             input_size = symbol(INPUT)
         elif input_size is not None:
-            input_size = _input_size(input_size, numbers)
+            input_size = input_length(input_size, numbers)
         if target.figure == "size" and input_size is None:
             raise NetworkError(
                 "the target is on size, the output length; give --input SIZE or solve --for "
@@ -373,26 +369,6 @@ def _figure(report: Report, name: str) -> Any:
 
 _MOST_REFUSED = 2_000
 """Most answers the search may offer that then build no network, before giving up."""
-
-
-def _input_size(size: object, numbers: Mapping[str, Scalar]) -> object:
-    """The input size with given numbers substituted: whole numbers of at least 1."""
-    sizes = size if isinstance(size, tuple) else (size,)
-    found = []
-    for item in sizes:
-        value = replaced(expression(item, "input size"), bind(numbers), "input size")
-        if not isinstance(value, int):
-            missing = ", ".join(sorted(s.name for s in getattr(value, "free_symbols", ())))
-            if not missing:
-                raise NetworkError(f"input size {item} is {value}, not a positive integer; "
-                                   "give --input N with a whole N >= 1.")
-            raise NetworkError(f"input size {item}: no value for {missing}; give --set "
-                               f"{missing.split(',')[0]}=... or a number with --input.")
-        if value < 1:
-            raise NetworkError(f"input size {item} must be at least 1; give --input N with "
-                               "N >= 1.")
-        found.append(int(value))
-    return tuple(found) if isinstance(size, tuple) else found[0]
 
 
 def _at(value: Scalar, values: Mapping[sympy.Symbol, Scalar], what: str) -> Scalar | None:

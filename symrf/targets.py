@@ -20,12 +20,14 @@ from typing import Any
 import sympy
 
 from symrf.arguments import described, whole
-from symrf.errors import SymrfError, TooLargeError
+from symrf.errors import NetworkError, SymrfError, TooLargeError
 from symrf.expressions import parse
 from symrf.limits import MAX_CANDIDATE, abbreviated
+from symrf.numeric import bind
 from symrf.report import FIGURES
-from symrf.scalars import Scalar, scalar
+from symrf.scalars import Scalar, expression, scalar
 from symrf.search import assignment_limit
+from symrf.substitution import replaced
 
 INPUT = "n_in"
 """The name under which the input size can be solved for or used in a target."""
@@ -82,6 +84,21 @@ class Target:
             raise SymrfError(f"{self.figure!r} is not a figure; {hint}figures: "
                              f"{', '.join(TARGET_FIGURES)}.")
         object.__setattr__(self, "bound", scalar(self.bound, f"the bound of {self.figure}"))
+
+    @classmethod
+    def of(cls, target: object) -> Target:
+        """``target`` as a Target: read from text, or checked to be one.
+
+        >>> Target.of(None)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        symrf.errors.SymrfError: solve: the target is None; give a relation such as 'rf >= 224'...
+        """
+        if isinstance(target, str):
+            return cls.parse(target)
+        if not isinstance(target, Target):
+            raise SymrfError(f"solve: the target is {described(target)}; give a relation such "
+                             "as 'rf >= 224', or a Target.")
+        return target
 
     @classmethod
     def parse(cls, text: str) -> Target:
@@ -235,6 +252,31 @@ def unknowns(for_: Any, ranges: Mapping[str, tuple[int, int]] | None, odd: Itera
     return tuple(found)
 
 
+def input_length(size: object, numbers: Mapping[str, Scalar]) -> object:
+    """The input size with given numbers substituted: whole numbers of at least 1.
+
+    >>> from symrf.scalars import symbol
+    >>> input_length(symbol("m") * 32, {"m": 7}), input_length((224, 160), {})
+    (224, (224, 160))
+    """
+    sizes = size if isinstance(size, tuple) else (size,)
+    found = []
+    for item in sizes:
+        value = replaced(expression(item, "input size"), bind(numbers), "input size")
+        if not isinstance(value, int):
+            missing = ", ".join(sorted(s.name for s in getattr(value, "free_symbols", ())))
+            if not missing:
+                raise NetworkError(f"input size {item} is {value}, not a positive integer; "
+                                   "give --input N with a whole N >= 1.")
+            raise NetworkError(f"input size {item}: no value for {missing}; give --set "
+                               f"{missing.split(',')[0]}=... or a number with --input.")
+        if value < 1:
+            raise NetworkError(f"input size {item} must be at least 1; give --input N with "
+                               "N >= 1.")
+        found.append(int(value))
+    return tuple(found) if isinstance(size, tuple) else found[0]
+
+
 def _ranges(ranges: object) -> dict[str, tuple[Any, Any]]:
     """``ranges`` checked: a mapping of names to ``(lo, hi)`` pairs (the bounds checked later)."""
     if ranges is None:
@@ -256,4 +298,4 @@ def _ranges(ranges: object) -> dict[str, tuple[Any, Any]]:
 
 
 __all__ = ["DEFAULT_RANGE", "INPUT", "TARGET_FIGURES", "Domain", "Relation", "Target", "Unknown",
-           "unknowns"]
+           "input_length", "unknowns"]

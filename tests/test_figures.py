@@ -349,3 +349,16 @@ def test_a_scalar_network_is_evaluated_once_for_the_field(monkeypatch):
     monkeypatch.setattr(field, "evaluate", lambda *a, **k: calls.append(a) or real(*a, **k))
     field.unit_fields(subject("alexnet", input_size=224))
     assert len(calls) == 1
+
+
+def test_a_coverage_figure_of_a_long_chain_is_refused_before_it_is_computed(monkeypatch):
+    from symrf.figures import coverage as drawing
+
+    def computed(*_):
+        raise AssertionError("the coverage ran before the refusal")
+
+    monkeypatch.setattr(drawing, "coverage", computed)
+    chain = symrf.Sequential(*[symrf.Conv(kernel=3, padding=1)] * 3000)
+    with pytest.raises(symrf.TooLargeError, match=r"\(the input pixels each row reads at row "
+                                                  r"68 \(conv_68\)\), more than the 1000000"):
+        figures.figure(chain, "coverage", input_size=64)

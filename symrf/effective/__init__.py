@@ -35,7 +35,7 @@ from symrf.engine import with_values
 from symrf.errors import NetworkError, ScalarTypeError, SymrfError
 from symrf.layers.base import Layer
 from symrf.layers.graph import Graph, as_graph
-from symrf.limits import check_bits
+from symrf.limits import abbreviated, check_bits
 from symrf.report import network
 from symrf.scalars import Scalar, divide, exact, free_names, is_number
 from symrf.symbolic import input_sizes, tidy
@@ -157,8 +157,8 @@ def _dims(dims: object, axes: int) -> int:
     if axes > 1:
         found = whole(dims, "dims (--dims)", least=1, example=f"dims={axes}")
         if found != axes:
-            raise NetworkError(f"dims is {found} but the network has {axes} axes; leave dims "
-                               "out or give the network's number of axes.")
+            raise NetworkError(f"dims is {abbreviated(found)} but the network has {axes} axes; "
+                               "leave dims out or give the network's number of axes.")
         return found
     return whole(dims, "dims (--dims)", least=1, most=MAX_DIMS, example="dims=2")
 

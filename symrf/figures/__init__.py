@@ -80,6 +80,9 @@ def kind_of(name: str | Kind) -> Kind:
     """
     if isinstance(name, Kind):
         return name
+    if not isinstance(name, str):
+        raise ScalarTypeError(f"figure: kind is {described(name)}; give one of "
+                              f"{', '.join(kind.value for kind in Kind)}.")
     try:
         return Kind(name)
     except ValueError:
@@ -172,9 +175,15 @@ def _check_work(drawn: Subject, kind: Kind, axis: int) -> None:
             visits(net, size, every_row=False)
         return
     net, size = drawn.along(axis)
-    every_row = kind is not Kind.PERIOD
-    repeats = index.MAX_UNITS + 1 if kind is Kind.INDEX and size is None else 1
-    visits(net, size, every_row=every_row, repeats=repeats)
+    if kind is Kind.PERIOD:
+        visits(net, size, every_row=False)
+    elif kind is Kind.GROWTH:
+        visits(net, size, every_row=True)
+    elif kind is Kind.COVERAGE:  # two dependency sets per row for coverage, one for the strip
+        visits(net, size, every_row=True, reads=3)
+    else:  # the index picture: up to MAX_UNITS units a row, inputs tried one by one
+        visits(net, size, every_row=True, reads=index.MAX_UNITS,
+               repeats=index.MAX_UNITS + 1 if size is None else 1)
 
 
 def write_figure(target: Target, kind: str, output: str, *, input_size: object = None,

@@ -22,6 +22,7 @@ from symrf.errors import NetworkError
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
+from symrf.limits import abbreviated
 from symrf.numeric import bind
 from symrf.report import network
 from symrf.scalars import Scalar, is_number
@@ -56,11 +57,12 @@ class Subject:
         11
         """
         if self.axes == 1 and axis not in (0, 1):
-            raise NetworkError(f"axis {axis} does not exist: {self.name} has scalar parameters "
-                               "(the same along every axis of an image); give axis 0 or 1.")
+            raise NetworkError(f"axis {abbreviated(axis)} does not exist: {self.name} has scalar "
+                               "parameters (the same along every axis of an image); give axis "
+                               "0 or 1.")
         if self.axes > 1 and not 0 <= axis < self.axes:
-            raise NetworkError(f"axis {axis} does not exist: {self.name} has {self.axes} "
-                               f"axes; give an axis from 0 to {self.axes - 1}.")
+            raise NetworkError(f"axis {abbreviated(axis)} does not exist: {self.name} has "
+                               f"{self.axes} axes; give an axis from 0 to {self.axes - 1}.")
         if self.axes == 1:
             return self.network, self.sizes[0]
         return self.network.axis(axis), self.sizes[axis]
