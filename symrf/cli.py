@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from symrf import __version__, sources, zoo
+from symrf.arguments import length
 from symrf.coverage import coverage
 from symrf.engine import analyze
 from symrf.errors import SymrfError, located
@@ -132,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     figure.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     figure.add_argument("--unit", action="append", default=[], metavar="X|ROW,COLUMN",
                         help="an output unit to draw (field figures); repeatable")
-    figure.add_argument("--axis", type=int, default=0, help="the axis drawn (default 0)")
+    figure.add_argument("--axis", type=_whole, default=0, help="the axis drawn (default 0)")
     erf = verbs.add_parser(
         "erf", help="effective receptive field: exact path counts and closed-form width")
     erf.add_argument("target", help=_TARGET)
@@ -145,11 +146,18 @@ def _parser() -> argparse.ArgumentParser:
                      help="share of the paths the radius holds (default 0.95)")
     erf.add_argument("--unit", metavar="X[,Y]",
                      help="output unit (default 0, or the central one with --input)")
-    erf.add_argument("--dims", type=int, choices=(1, 2, 3),
+    erf.add_argument("--dims", type=_whole, choices=(1, 2, 3),
                      help="spatial axes (default: the network's own, or 2 for images)")
     verbs.add_parser("zoo", help="list the built-in models")
     verbs.add_parser("schema", help="print the JSON Schema of spec files (for editors)")
     return parser
+
+
+def _whole(text: str) -> int:
+    """A whole number in ASCII digits (``int`` also takes other scripts' digits, or ``'1_0'``)."""
+    if not re.fullmatch(r"[0-9]{1,30}", text.strip(), re.ASCII):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number such as 1")
+    return int(text)
 
 
 def read_settings(settings: Sequence[str]) -> dict[str, Scalar]:
@@ -180,8 +188,24 @@ def read_size(text: str | None) -> Param | None:
     """
     if text is None:
         return None
-    parts = [parse(part, f"--input {text!r}") for part in text.split(",")]
+    where = f"--input {text!r}"
+    parts = [length(parse(part, where), f"{where}: input size") for part in text.split(",")]
     return param(parts if len(parts) > 1 else parts[0], "--input")
+
+
+def read_unit(text: str | None) -> tuple[int, ...] | None:
+    """``erf --unit``: one output unit index, or one per axis.
+
+    >>> read_unit("3"), read_unit("3,5"), read_unit(None)
+    ((3,), (3, 5), None)
+    """
+    if text is None:
+        return None
+    parts = text.split(",")
+    if not all(re.fullmatch(r"[0-9]{1,30}", part.strip(), re.ASCII) for part in parts):
+        raise SymrfError(f"--unit {text!r}: expected X or X,Y with whole numbers >= 0 (one "
+                         "per axis), e.g. --unit 3 or --unit 3,5.")
+    return tuple(int(part) for part in parts)
 
 
 def read_ranges(texts: Sequence[str]) -> dict[str, tuple[int, int]]:
@@ -201,6 +225,10 @@ def read_ranges(texts: Sequence[str]) -> dict[str, tuple[int, int]]:
             raise SymrfError(f"--range {text!r}: {name} already has a range; give one.")
         ranges[name] = (int(lo), int(hi))
     return ranges
+
+
+def _unit(unit: tuple[int, ...] | None) -> int | tuple[int, ...] | None:
+    return unit[0] if unit is not None and len(unit) == 1 else unit
 
 
 def run(argv: Sequence[str]) -> str:
@@ -230,7 +258,8 @@ def run(argv: Sequence[str]) -> str:
             from symrf.effective.export import erf_text  # registers the ERF renderers
 
             return erf_text(spec.network, args.format, input_size=size, values=values,
-                            share=args.mass, unit=read_size(args.unit), dims=args.dims)
+                            share=args.mass, unit=_unit(read_unit(args.unit)),
+                            dims=args.dims)
         if args.verb == "coverage":
             if not isinstance(size, int) or size < 1:
                 raise SymrfError("coverage needs one positive integer input size: give "

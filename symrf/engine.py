@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from symrf.arguments import named_values
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
@@ -34,7 +35,7 @@ def analyze(
         input_size: The input length (int, expression, or one per axis), if known.
         values: Numbers or expressions for some or all symbols, by name.
     """
-    top = with_values(net, values or {})
+    top = with_values(net, values)  # None, or checked to be a mapping there
     sizes = input_size if isinstance(input_size, tuple) else (input_size,)
     concrete = not top.free_symbols() and all(s is None or is_number(s) for s in sizes)
     if concrete and (input_size is not None or not _needs_size(top)):
@@ -42,7 +43,7 @@ def analyze(
     return derive(top, input_size=input_size)
 
 
-def with_values(net: Layer, values: Mapping[str, Scalar]) -> Sequential | Graph:
+def with_values(net: Layer, values: Mapping[str, Scalar] | None) -> Sequential | Graph:
     """``net`` as a network with ``values`` substituted: numbers exactly, then expressions.
 
     >>> import symrf
@@ -50,7 +51,7 @@ def with_values(net: Layer, values: Mapping[str, Scalar]) -> Sequential | Graph:
     >>> with_values(symrf.Conv(kernel=k), {"k": 2*m + 1}).layers[0].kernel
     2*m + 1
     """
-    top = network(net)
+    top, values = network(net), named_values(values)
     numbers = {name: value for name, value in values.items() if is_number(value)}
     formulas = {symbol(name): scalar(value, name) for name, value in values.items()
                 if name not in numbers}

@@ -78,6 +78,24 @@ listed; the answer says how many there were in all."""
 MAX_COVERAGE = 1_000_000
 """Longest input (in pixels) whose per-pixel coverage is computed, and most holes listed."""
 
+MAX_FIGURE_READS = 1_000_000
+"""Most unit visits of the exact engine one figure may ask for (phases of position-dependent
+fields times the units each reads, over the rows the figure draws): about two seconds.
+Estimated from one phase per row before any figure is drawn
+(:func:`symrf.figures.budget.visits`), so a larger request is refused at once."""
+
+MAX_ERF_CELLS = 1 << 24
+"""Most entries of one array of exact path counts (the field's volume, over every axis):
+about 16 million pixels, 128 MiB of ``int64``."""
+
+MAX_ERF_WORK = 1 << 27
+"""Most 64-bit words written by one pass of the exact path counts (entries times their size in
+words, summed over layers and axes; a separable network takes one pass per distinct axis): a
+second or two. The backward pass is planned box by
+box before it runs (:func:`symrf.effective.paths.plan`), so a larger request is refused at
+once: a 1,900-layer chain of 3-tap convolutions (counts of 3,000 bits) is within it, a
+10,000-layer one is not."""
+
 
 def abbreviated(number: int | Fraction) -> str:
     """``number`` as text, shortened to its first and last digits when it is very long.

@@ -21,8 +21,10 @@ from typing import Any
 
 import sympy
 
+from symrf.arguments import integer_arrays
 from symrf.errors import NetworkError, ScalarTypeError
 from symrf.layers.base import Layer
+from symrf.limits import MAX_CANDIDATE
 from symrf.plan import compiled
 from symrf.report import FIGURES, Report, analyse, network
 from symrf.scalars import exact, is_number, scalar, symbol
@@ -183,7 +185,7 @@ def sweep(net: Layer, input_size: object = None, *, scheduler: object = None,
     """
     import numpy as np
 
-    arrays = {name: np.asarray(value) for name, value in values.items()}
+    arrays = integer_arrays(values, "sweep", MAX_CANDIDATE)
     if exact:
         return _exact_sweep(net, input_size, arrays, np)
     compiled = Compiled(net, input_size, list(arrays))

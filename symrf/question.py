@@ -14,6 +14,7 @@ answers exactly, and finds the failing neighbours and the relaxed roots.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping
@@ -23,7 +24,14 @@ from typing import Any
 import sympy
 
 from symrf.answers import Answer, Solution
-from symrf.errors import NetworkError, NoSolutionError, SymrfError, TooLargeError
+from symrf.arguments import named_values
+from symrf.errors import (
+    ExpressionError,
+    NetworkError,
+    NoSolutionError,
+    SymrfError,
+    TooLargeError,
+)
 from symrf.expressions import parse
 from symrf.layers.base import Layer
 from symrf.limits import MAX_ASSIGNMENTS, MAX_TIES, bits
@@ -33,11 +41,11 @@ from symrf.parametric import Evaluator
 from symrf.pareto import front
 from symrf.report import FIGURES, Report, network
 from symrf.roots import relaxed_roots, tidy_root
-from symrf.scalars import Scalar, exact, expression, is_number, scalar, symbol
+from symrf.scalars import Scalar, expression, is_number, scalar, symbol
 from symrf.search import Keep, Outcome, Scan, Space, assignment_limit, scan
-from symrf.substitution import substituted
+from symrf.substitution import replaced, substituted
 from symrf.symbolic import derive
-from symrf.targets import DEFAULT_RANGE, INPUT, Relation, Target, Unknown
+from symrf.targets import DEFAULT_RANGE, INPUT, Relation, Target, Unknown, input_length
 from symrf.targets import unknowns as unknowns_from
 
 EXACT_LIMIT = 50_000
@@ -63,16 +71,17 @@ class Question:
     cost: sympy.Expr | None
 
     @classmethod
-    def build(cls, net: Layer, target: str | Target, for_: Any, values: Mapping[str, Scalar],
-              input_size: object, ranges: Mapping[str, tuple[int, int]], odd: Iterable[str],
+    def build(cls, net: Layer, target: object, for_: Any, values: object,
+              input_size: object, ranges: Mapping[str, tuple[int, int]] | None, odd: Iterable[str],
               even: Iterable[str], powers_of_two: Iterable[str],
               minimize: str | sympy.Expr | None) -> Question:
         """Read the arguments of :func:`symrf.solve.solve`; raise on anything unaccounted for."""
-        target = Target.parse(target) if isinstance(target, str) else target
+        target = Target.of(target)
         unknowns = unknowns_from(for_, ranges, odd, even, powers_of_two)
         names = [unknown.name for unknown in unknowns]
-        given = {name: exact(value) if not isinstance(value, str) else parse(value, name)
-                 for name, value in values.items()}
+        given = {name: parse(value, f"value of {name}") if isinstance(value, str)
+                 else scalar(value, f"value of {name}")
+                 for name, value in named_values(values, "solve: values").items()}
         numbers = {name: value for name, value in given.items() if is_number(value)}
         derived = {name: value for name, value in given.items() if name not in numbers}
         for name in names:
@@ -83,7 +92,7 @@ class Question:
         if INPUT in names:
             input_size = symbol(INPUT)
         elif input_size is not None:
-            input_size = _input_size(input_size, numbers)
+            input_size = input_length(input_size, numbers)
         if target.figure == "size" and input_size is None:
             raise NetworkError(
                 "the target is on size, the output length; give --input SIZE or solve --for "
@@ -131,7 +140,7 @@ class Question:
         cost = None
         if minimize is not None:
             cost = parse(minimize, "--minimize") if isinstance(minimize, str) else scalar(
-                minimize, "the cost")
+                minimize, "the cost (minimize)")
             extra = sorted(s.name for s in getattr(cost, "free_symbols", ())
                            if s.name not in names and s.name not in derived)
             if extra:
@@ -162,8 +171,7 @@ class Question:
             for name, formula in self.derived.items()}}
         cost = None
         if self.cost is not None:  # None also where the cost is no finite number (1/0)
-            spent = expression(self.cost).xreplace(bind(assignment))
-            cost = exact(spent) if spent.is_Rational else None
+            cost = _at(self.cost, bind(assignment), "the cost (--minimize)")
         try:
             report = self.evaluator(size, values)
             figures = {name: report.figure(name) for name in FIGURES
@@ -185,8 +193,9 @@ class Question:
 
     def bound_at(self, values: Mapping[str, Scalar]) -> Scalar | None:
         """The bound for one assignment; None where it is no finite number (``1/0``)."""
-        bound = expression(self.bound).xreplace(bind(values))
-        return exact(bound) if bound.is_Rational else None
+        if is_number(self.bound):
+            return self.bound
+        return _at(self.bound, bind(values), f"the bound of {self.target.figure}")
 
     def solve(self, progress: Callable[[int, int], None] | None) -> Answer:
         """Search the space, re-check the answers exactly, and assemble the answer."""
@@ -345,7 +354,9 @@ class Question:
                 found = () if name in general else relaxed_roots(formula, bound, name)
                 if found:
                     general[name] = found
-                    at_values[name] = tuple(tidy_root(r.xreplace(numbers)) for r in found)
+                    with contextlib.suppress(SymrfError):  # too large to evaluate: skipped
+                        at_values[name] = tuple(tidy_root(replaced(r, numbers, name))
+                                                for r in found)
         return general, at_values
 
 
@@ -360,21 +371,13 @@ _MOST_REFUSED = 2_000
 """Most answers the search may offer that then build no network, before giving up."""
 
 
-def _input_size(size: object, numbers: Mapping[str, Scalar]) -> object:
-    """The input size with given numbers substituted: whole numbers of at least 1."""
-    sizes = size if isinstance(size, tuple) else (size,)
-    found = []
-    for item in sizes:
-        value = expression(item, "input size").xreplace(bind(numbers))
-        if not value.is_Integer:
-            missing = ", ".join(sorted(s.name for s in value.free_symbols)) or str(value)
-            raise NetworkError(f"input size {item}: no value for {missing}; give --set "
-                               f"{missing.split(',')[0]}=... or a number with --input.")
-        if value < 1:
-            raise NetworkError(f"input size {item} must be at least 1; give --input N with "
-                               "N >= 1.")
-        found.append(int(value))
-    return tuple(found) if isinstance(size, tuple) else found[0]
+def _at(value: Scalar, values: Mapping[sympy.Symbol, Scalar], what: str) -> Scalar | None:
+    """``value`` at ``values`` within the number limits; None where it is no finite number."""
+    try:
+        found = replaced(expression(value), values, what)
+    except ExpressionError:  # divides by zero there
+        return None
+    return found if is_number(found) else None
 
 
 def _without(measure: Callable[[Any, dict[str, Any]], Outcome], refused: set[int]) -> Any:

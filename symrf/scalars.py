@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import keyword
 import math
+import numbers
 from fractions import Fraction
 from typing import TypeAlias, TypeGuard
 
@@ -83,11 +84,11 @@ def _check_name(name: str) -> None:
 def scalar(value: object, what: str = "value") -> Scalar:
     """Check and normalise one parameter: the single entry point for numbers and expressions.
 
-    Exact numbers come back as ``int`` (or ``Fraction`` when not whole); sympy numbers are
-    converted to them; other sympy expressions are kept.
+    Exact numbers come back as ``int`` (or ``Fraction`` when not whole); sympy numbers and
+    numpy integers are converted to them; other sympy expressions are kept.
 
     Args:
-        value: An int, a Fraction or a sympy expression.
+        value: An int (numpy's integers too), a Fraction or a sympy expression.
         what: How to name the value in an error message (``"kernel of layer 3"``).
 
     Raises:
@@ -114,6 +115,8 @@ def scalar(value: object, what: str = "value") -> Scalar:
                 "rationals and symbols from symrf.symbols()."
             )
         return value
+    if isinstance(value, numbers.Integral):  # numpy's integers (np.bool_ is not one)
+        return check_bits(int(value), what)
     if isinstance(value, float):
         raise ScalarTypeError(
             f"{what} is the float {value!r}; symrf is exact: give an int, a "
@@ -167,6 +170,32 @@ def is_number(value: object) -> TypeGuard[int | Fraction]:
     (True, True, False)
     """
     return isinstance(value, int | Fraction) and not isinstance(value, bool)
+
+
+def fractional(value: object) -> bool:
+    """Whether ``value`` is provably not an integer: ``7/2``, ``sqrt(2)``, ``k + 1/2``.
+
+    Layer parameters and input sizes are integers; this is the one test of it, for numbers
+    and expressions alike. An undecided expression (``k/2``) is not fractional: it may be an
+    integer for the values given later, when it is tested again. Powers past
+    :data:`HIGH_DEGREE` are not asked about (sympy would search the roots of a polynomial).
+
+    >>> fractional(Fraction(7, 2)), fractional(sympy.sqrt(2)), fractional(symbol("k") / 2)
+    (True, True, False)
+    >>> fractional(2 * symbol("k") + 1), fractional(symbol("k") + Fraction(1, 2))
+    (False, True)
+    """
+    if type(value) is int:  # the common case first: this runs for every parameter
+        return False
+    if isinstance(value, Fraction):
+        return value.denominator != 1
+    if isinstance(value, sympy.Basic) and not isinstance(value, sympy.Integer):
+        if isinstance(value, sympy.Rational):
+            return True
+        if high_degree(value):
+            return False
+        return value.is_integer is False
+    return False
 
 
 def floor(value: Scalar) -> Scalar:

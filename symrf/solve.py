@@ -22,6 +22,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import sympy
 
 from symrf.answers import Answer, Solution
+from symrf.arguments import described
+from symrf.errors import SymrfError
 from symrf.layers.base import Layer
 from symrf.question import Question
 from symrf.scalars import Scalar
@@ -74,8 +76,11 @@ def solve(
     >>> solve(net, "jump <= 16", "s").value
     2
     """
-    arguments = (net, target, for_, values or {}, input_size, ranges or {}, odd, even,
-                 powers_of_two, minimize)
+    if progress is not None and not callable(progress):
+        raise SymrfError(f"solve: progress is {described(progress)}; give a function "
+                         "progress(done, total), or None.")
+    arguments = (net, target, for_, values, input_size, ranges, odd, even, powers_of_two,
+                 minimize)
     if scheduler is None:
         return Question.build(*arguments).solve(progress)
     from symrf.distributed import distributed

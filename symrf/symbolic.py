@@ -32,6 +32,7 @@ from symrf.scalars import (
     Scalar,
     divide,
     exact,
+    fractional,
     huge_power,
     is_number,
     maximum,
@@ -355,7 +356,7 @@ def input_sizes(input_size: object, axes: int, default: Sequence[Scalar | None])
         return list(default)
     sizes = param(input_size, "input size")
     for size in sizes if isinstance(sizes, tuple) else (sizes,):
-        if provably(size < 1) or (is_number(size) and not isinstance(size, int)):
+        if provably(size < 1) or fractional(size):
             raise NetworkError(
                 f"input size {size} is not a positive integer; give the input length in "
                 "pixels (>= 1)."

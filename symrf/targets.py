@@ -19,12 +19,15 @@ from typing import Any
 
 import sympy
 
-from symrf.errors import SymrfError, TooLargeError
+from symrf.arguments import described, whole
+from symrf.errors import NetworkError, SymrfError, TooLargeError
 from symrf.expressions import parse
 from symrf.limits import MAX_CANDIDATE, abbreviated
+from symrf.numeric import bind
 from symrf.report import FIGURES
-from symrf.scalars import Scalar, scalar
+from symrf.scalars import Scalar, expression, scalar
 from symrf.search import assignment_limit
+from symrf.substitution import replaced
 
 INPUT = "n_in"
 """The name under which the input size can be solved for or used in a target."""
@@ -81,6 +84,21 @@ class Target:
             raise SymrfError(f"{self.figure!r} is not a figure; {hint}figures: "
                              f"{', '.join(TARGET_FIGURES)}.")
         object.__setattr__(self, "bound", scalar(self.bound, f"the bound of {self.figure}"))
+
+    @classmethod
+    def of(cls, target: object) -> Target:
+        """``target`` as a Target: read from text, or checked to be one.
+
+        >>> Target.of(None)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        symrf.errors.SymrfError: solve: the target is None; give a relation such as 'rf >= 224'...
+        """
+        if isinstance(target, str):
+            return cls.parse(target)
+        if not isinstance(target, Target):
+            raise SymrfError(f"solve: the target is {described(target)}; give a relation such "
+                             "as 'rf >= 224', or a Target.")
+        return target
 
     @classmethod
     def parse(cls, text: str) -> Target:
@@ -141,13 +159,23 @@ class Unknown:
     domain: Domain = Domain.ALL
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise SymrfError(f"unknown {described(self.name)} is not a symbol name; give e.g. "
+                             "'k'.")
         parsed = parse(self.name, f"unknown {self.name!r}")
         if not isinstance(parsed, sympy.Symbol):
             raise SymrfError(f"unknown {self.name!r} is not a symbol name; give e.g. 'k'.")
-        if not (isinstance(self.lo, int) and isinstance(self.hi, int)) or self.lo > self.hi:
+        example = f"{self.name}=1..31"
+        for key in ("lo", "hi"):
+            object.__setattr__(self, key, whole(getattr(self, key), f"range of {self.name}: "
+                                                f"{key.upper()}", example=example))
+        if not isinstance(self.domain, Domain):
+            raise SymrfError(f"domain of {self.name} is {described(self.domain)}; give a Domain "
+                             "such as Domain.ODD.")
+        if self.lo > self.hi:
             raise SymrfError(
                 f"range of {self.name} is {abbreviated(self.lo)}..{abbreviated(self.hi)}; give "
-                f"whole numbers LO..HI with LO <= HI, e.g. {self.name}=1..31."
+                f"whole numbers LO..HI with LO <= HI, e.g. {example}."
             )
         if max(abs(self.lo), abs(self.hi)) > MAX_CANDIDATE:
             raise TooLargeError(
@@ -177,20 +205,32 @@ class Unknown:
 
 
 
-def unknowns(for_: Any, ranges: Mapping[str, tuple[int, int]], odd: Iterable[str],
+def unknowns(for_: Any, ranges: Mapping[str, tuple[int, int]] | None, odd: Iterable[str],
               even: Iterable[str], powers_of_two: Iterable[str]) -> tuple[Unknown, ...]:
     """The :class:`Unknown` of each name in ``for_``, with its range and domain.
 
     >>> unknowns(["k", "n"], {"n": (1, 8)}, odd=["k"], even=(), powers_of_two=())[0]
     Unknown(name='k', lo=1, hi=1024, domain=<Domain.ODD: 'odd'>)
     """
-    items = [for_] if isinstance(for_, str | sympy.Symbol | Unknown) else list(for_)
+    one = str | sympy.Symbol | Unknown
+    items = [for_] if isinstance(for_, one) else list(for_) if isinstance(
+        for_, list | tuple) else None
+    if items is None or not all(isinstance(item, one) for item in items):
+        wrong = for_ if items is None else next(i for i in items if not isinstance(i, one))
+        raise SymrfError(f"solve: the unknown {described(wrong)} is not a symbol name; give a "
+                         "name such as 'k', a symbol, an Unknown, or a list of them.")
     if not items:
         raise SymrfError("nothing to solve for: name an unknown with --for NAME.")
+    bounds = _ranges(ranges)
     domains: dict[str, Domain] = {}
     for names, domain in ((odd, Domain.ODD), (even, Domain.EVEN),
                           (powers_of_two, Domain.POWERS_OF_TWO)):
-        for name in [names] if isinstance(names, str) else names:
+        listed = [names] if isinstance(names, str) else list(names) if isinstance(
+            names, list | tuple | set | frozenset) else None
+        if listed is None or not all(isinstance(name, str) for name in listed):
+            raise SymrfError(f"solve: the unknowns restricted to {domain.value} are "
+                             f"{described(names)}; give a list of names, e.g. ['k'].")
+        for name in listed:
             if name in domains:
                 raise SymrfError(f"{name} is both {domains[name].value} and {domain.value}.")
             domains[name] = domain
@@ -199,11 +239,11 @@ def unknowns(for_: Any, ranges: Mapping[str, tuple[int, int]], odd: Iterable[str
         if isinstance(item, Unknown):
             found.append(item)
             continue
-        name = item.name if isinstance(item, sympy.Symbol) else str(item)
-        lo, hi = ranges.get(name, DEFAULT_RANGE)
+        name = item.name if isinstance(item, sympy.Symbol) else item
+        lo, hi = bounds.get(name, DEFAULT_RANGE)
         found.append(Unknown(name, lo, hi, domains.get(name, Domain.ALL)))
     names = [u.name for u in found]
-    for name in (*ranges, *domains):
+    for name in (*bounds, *domains):
         if name not in names:
             raise SymrfError(f"a range or domain is given for {name}, which is not an unknown; "
                              f"add --for {name}.")
@@ -212,5 +252,50 @@ def unknowns(for_: Any, ranges: Mapping[str, tuple[int, int]], odd: Iterable[str
     return tuple(found)
 
 
+def input_length(size: object, numbers: Mapping[str, Scalar]) -> object:
+    """The input size with given numbers substituted: whole numbers of at least 1.
+
+    >>> from symrf.scalars import symbol
+    >>> input_length(symbol("m") * 32, {"m": 7}), input_length((224, 160), {})
+    (224, (224, 160))
+    """
+    sizes = size if isinstance(size, tuple) else (size,)
+    found = []
+    for item in sizes:
+        value = replaced(expression(item, "input size"), bind(numbers), "input size")
+        if not isinstance(value, int):
+            missing = ", ".join(sorted(s.name for s in getattr(value, "free_symbols", ())))
+            if not missing:
+                raise NetworkError(f"input size {item} is {value}, not a positive integer; "
+                                   "give --input N with a whole N >= 1.")
+            raise NetworkError(f"input size {item}: no value for {missing}; give --set "
+                               f"{missing.split(',')[0]}=... or a number with --input.")
+        if value < 1:
+            raise NetworkError(f"input size {item} must be at least 1; give --input N with "
+                               "N >= 1.")
+        found.append(int(value))
+    return tuple(found) if isinstance(size, tuple) else found[0]
+
+
+def _ranges(ranges: object) -> dict[str, tuple[Any, Any]]:
+    """``ranges`` checked: a mapping of names to ``(lo, hi)`` pairs (the bounds checked later)."""
+    if ranges is None:
+        return {}
+    if not isinstance(ranges, Mapping):
+        raise SymrfError(f"solve: ranges is {described(ranges)}; give a mapping of names to "
+                         "(lo, hi), e.g. ranges={'k': (1, 31)}.")
+    found = {}
+    for name, pair in ranges.items():
+        key = name.name if isinstance(name, sympy.Symbol) else name
+        if not isinstance(key, str):
+            raise SymrfError(f"solve: ranges has the key {described(name)}; name each unknown "
+                             "by a string or a symbol, e.g. ranges={'k': (1, 31)}.")
+        if not isinstance(pair, list | tuple) or len(pair) != 2:
+            raise SymrfError(f"solve: the range of {key} is {described(pair)}; give a pair "
+                             f"(lo, hi), e.g. ranges={{{key!r}: (1, 31)}}.")
+        found[key] = (pair[0], pair[1])
+    return found
+
+
 __all__ = ["DEFAULT_RANGE", "INPUT", "TARGET_FIGURES", "Domain", "Relation", "Target", "Unknown",
-           "unknowns"]
+           "input_length", "unknowns"]

@@ -122,6 +122,15 @@ BAD_SPECS = {
         ('[[layers]]\nop="repeat"\ntimes=1000000000000\n'
          'layers=[{op="conv", kernel=3, stride=2}]\n'),
                   "layers[0] (repeat_0), key 'times': 1000000000000 repetitions"),
+    "irrational.toml": ('[[layers]]\nop="conv"\nkernel="2**(1/2)"\n',
+                        ("layers[0] (conv_0), key 'kernel': conv kernel must be an integer, got "
+                        "sqrt(2); use a whole number.")),
+    "cuberoot.toml": ('[[layers]]\nop="conv"\nkernel=3\nstride="3**(1/3)"\n',
+                      ("key 'stride': conv stride must be an integer, got 3**(1/3); use a whole "
+                      "number.")),
+    "half.toml": ('[[layers]]\nop="conv"\nkernel="k + 1/2"\n',
+                  ("key 'kernel': conv kernel must be an integer, got k + 1/2; use a whole "
+                  "number.")),
     "broken.toml": ("layers = [\n", "invalid TOML"),
     "broken.json": ('{"layers": [', "invalid JSON"),
     "top_key.toml": ('nme = "x"\n[[layers]]\nop="relu"\n', "unknown key 'nme'"),
@@ -221,3 +230,85 @@ def test_schema_prints_the_published_json_schema(capsys):
 
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out) == json_schema()
+
+
+IRRATIONAL = '[[layers]]\nop="conv"\nkernel="k"\nstride=2\n[[layers]]\nop="conv"\nkernel="2*k+1"\n'
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--set", "k=2**(1/2)"], ("layers[0] (conv_0), key 'kernel': conv kernel must be an "
+                                  "integer, got sqrt(2); use a whole number.")),
+        (["--set", "k=7/2"], ("layers[0] (conv_0), key 'kernel': conv kernel must be an "
+                             "integer, got 7/2; use a whole number.")),
+        (["--input", "2**(1/2)"], ("--input '2**(1/2)': input size sqrt(2) is not a positive "
+                                  "integer; give the input length in pixels (>= 1).")),
+    ],
+)
+def test_irrational_values_are_refused_like_fractions(tmp_path, capsys, argv, expected):
+    path = tmp_path / "net.toml"
+    path.write_text(IRRATIONAL)
+    status, out, err = run(capsys, "analyze", str(path), *argv)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and expected in err
+
+
+def test_undecided_expressions_stay_allowed(tmp_path, capsys):
+    path = tmp_path / "net.toml"
+    path.write_text(IRRATIONAL)
+    status, out, _ = run(capsys, "analyze", str(path), "--format", "json")
+    k = sympy.Symbol("k")
+    assert status == 0 and sympy.sympify(json.loads(out)["rf"]) - 5 * k == 0
+    status, out, _ = run(capsys, "analyze", str(path), "--set", "k=2**(1/2)*2**(1/2)",
+                         "--format", "json")
+    assert status == 0 and json.loads(out)["rf"] == 10
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["erf", "alexnet", "--unit", "a"],
+         ("alexnet: --unit 'a': expected X or X,Y with whole numbers >= 0 (one per axis), "
+         "e.g. --unit 3 or --unit 3,5.")),
+        (["erf", "alexnet", "--unit", "3.5"], "--unit '3.5': expected X or X,Y"),
+        (["erf", "alexnet", "--unit", "-1"], "--unit '-1': expected X or X,Y"),
+        (["erf", "alexnet", "--unit", "1,2,3"],
+         "alexnet: unit (--unit) has 3 entries for 2 axes; give one index, or one per axis."),
+        (["erf", "alexnet", "--input", "224", "--unit", "9"],
+         ("output unit 9 on axis 0 is outside the output (length 6); give a unit between 0 "
+         "and 5.")),
+        (["erf", "alexnet", "--mass", "\u0661"],
+         "share (--mass) is the string '\u0661'; give a share of the paths in (0, 1]"),
+        (["erf", "alexnet", "--mass", "1e9"], "share (--mass) is the string '1e9'"),
+        (["erf", "alexnet", "--dims", "\u0663"],
+         "argument --dims: '\u0663' is not a whole number such as 1"),
+        (["figure", "alexnet", "--axis", "\u0661", "-o", "x.svg"],
+         "argument --axis: '\u0661' is not a whole number such as 1"),
+        (["figure", "alexnet", "--kind", "field", "--unit", "\u0661", "-o", "x.svg"],
+         "--unit '\u0661': expected X or ROW,COLUMN with whole numbers"),
+        (["figure", "alexnet", "--axis", "5", "-o", "x.svg"],
+         ("alexnet: axis 5 does not exist: alexnet has scalar parameters (the same along every "
+         "axis of an image); give axis 0 or 1.")),
+        (["convert", "alexnet", "-o", "x.toml", "--input", "-5"],
+         ("--input '-5': input size -5 is not a positive integer; give the input length in "
+         "pixels (>= 1).")),
+        (["convert", "alexnet", "-o", "x.toml", "--input", "7/2"],
+         "--input '7/2': input size 7/2 is not a positive integer"),
+        (["analyze", "alexnet", "--format", "latex", "--label", "a b"],
+         "give e.g. --label tab:rf-alexnet."),
+    ],
+)
+def test_issue_18_command_lines_are_one_line(tmp_path, monkeypatch, capsys, argv, expected):
+    monkeypatch.chdir(tmp_path)  # nothing may be written, and nothing is
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("symrf: error: ") and expected in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_erf_unit_reads_one_index_per_axis(capsys):
+    status, out, _ = run(capsys, "erf", "alexnet", "--unit", "1,2", "--format", "json")
+    data = json.loads(out)
+    assert status == 0 and [axis["unit"] for axis in data["axes"]] == [1, 2]
+

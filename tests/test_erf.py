@@ -160,7 +160,7 @@ def test_resnet50_exact_erf():
 def test_work_limit(monkeypatch):
     import symrf.effective.paths
 
-    monkeypatch.setattr(symrf.effective.paths, "MAX_WORK", 100)  # 3 + 5 + ... + 19 = 99
+    monkeypatch.setattr(symrf.effective.paths, "MAX_ERF_WORK", 100)  # 3 + 5 + ... + 19 = 99
     assert erf(symrf.Repeat(symrf.Conv(kernel=3), times=9), dims=1).profiles[0].rf == 19
     with pytest.raises(symrf.TooLargeError, match="words of work"):
         erf(symrf.Repeat(symrf.Conv(kernel=3), times=10), dims=1)
@@ -207,3 +207,146 @@ def test_every_format_renders_the_erf():
     assert "tabular" not in latex  # symbols: closed forms only
     markdown = erf_text(stack, "markdown", values={"k": 3, "n": 4}, input_size=20)
     assert "| 0 | 6 | 9 |" in markdown and "central output unit" in markdown
+
+
+# ------------------------------------------------------------------ issue 18: bounded, checked
+
+
+def _counted_work(monkeypatch):
+    """Record the words the real backward pass writes."""
+    import symrf.effective.paths as paths
+
+    seen = []
+    real = paths._back
+
+    def back(layer, found, axis, length, work):
+        seen.append(work)
+        return real(layer, found, axis, length, work)
+
+    monkeypatch.setattr(paths, "_back", back)
+    return lambda: seen[-1][0] if seen else 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(blocks=st.lists(block(), min_size=1, max_size=5), dims=st.integers(1, 2),
+       size=st.none() | st.integers(8, 40), resample=st.booleans())
+def test_the_plan_is_the_work_the_counts_do(blocks, dims, size, resample):
+    import symrf.effective.paths as paths
+    from symrf.layers.graph import as_graph
+
+    net = symrf.Sequential(*blocks, *([symrf.Upsample(factor=2)] if resample else []))
+    flat = as_graph(net)
+    try:
+        lengths = [paths._lengths(flat, size)] * dims
+    except symrf.SymrfError:
+        return  # a feature map vanishes on this input
+    planned = paths.plan(flat, [{n.name: n.layer for n in flat.nodes}] * dims, lengths,
+                         [0] * dims)
+    with pytest.MonkeyPatch.context() as patch:
+        work = _counted_work(patch)
+        try:
+            paths.counts(net, [size] * dims, [0] * dims)
+        except symrf.SymrfError:
+            return
+        if resample:  # an upsampling's interval map only contains the units it reads
+            assert planned >= work()
+        else:
+            assert planned == work()
+
+
+def _no_counting(monkeypatch):
+    import symrf.effective.paths as paths
+
+    def counted(*_):
+        raise AssertionError("the counts started before the refusal")
+
+    monkeypatch.setattr(paths, "_backward", counted)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [(lambda: erf(symrf.zoo.build("resnet50"), dims=3),
+      ("the path counts at conv1 would cover about 19010467 pixels (at most 16777216); use "
+      "symrf.erf(..., exact_counts=False)")),
+     (lambda: erf(symrf.Repeat(symrf.Conv(kernel=3), times=n), values={"n": 100_000}),
+      ("the exact path counts need more than 134217728 words of work (at conv: 3999 counts "
+      "of up to 3169 bits)")),
+     (lambda: erf(symrf.Sequential(*[symrf.Conv(kernel=3)] * 10_000)),
+      "the exact path counts need more than 134217728 words of work"),
+     ],
+)
+def test_work_past_the_budget_is_refused_before_it_starts(monkeypatch, make, message):
+    _no_counting(monkeypatch)
+    with pytest.raises(symrf.TooLargeError) as caught:
+        make()
+    assert message in str(caught.value)
+
+
+def test_a_long_chain_is_refused_before_it_is_flattened(monkeypatch):
+    import symrf.effective
+
+    def flattened(_):
+        raise AssertionError("flattened before the refusal")
+
+    monkeypatch.setattr(symrf.effective, "as_graph", flattened)
+    with pytest.raises(symrf.TooLargeError, match="words of work"):
+        erf(symrf.Repeat(symrf.Conv(kernel=3), times=n), values={"n": 100_000}, dims=1)
+
+
+def test_a_chain_within_the_budget_is_counted_once_per_distinct_axis(monkeypatch):
+    import symrf.effective.paths as paths
+
+    calls = []
+    real = paths.counts
+    monkeypatch.setattr(paths, "counts", lambda *a: calls.append(a) or real(*a))
+    result = erf(symrf.Sequential(*[symrf.Conv(kernel=3)] * 300))
+    assert len(calls) == 1 and result.profiles[0] == result.profiles[1]
+    assert result.profiles[0].rf == 601
+    result = erf(symrf.Conv(kernel=(3, 5)))
+    assert len(calls) == 3 and [p.rf for p in result.profiles] == [3, 5]
+
+
+@pytest.mark.parametrize(
+    ("keywords", "error", "message"),
+    [({"unit": 3.5}, symrf.ScalarTypeError,
+      "unit (--unit) is the float 3.5; give a whole number >= 0, e.g. unit=3 or unit=(3, 5)."),
+     ({"unit": math.nan}, symrf.ScalarTypeError, "unit (--unit) is the float nan;"),
+     ({"unit": True}, symrf.ScalarTypeError, "unit (--unit) is the bool True;"),
+     ({"unit": sympy.pi}, symrf.ScalarTypeError, "unit (--unit) is pi;"),
+     ({"unit": "a"}, symrf.ScalarTypeError, "unit (--unit) is the string 'a';"),
+     ({"unit": -1}, symrf.NetworkError, "unit (--unit) is -1; give a whole number >= 0"),
+     ({"unit": 2**10000}, symrf.TooLargeError,
+      ("unit (--unit) is 1995063116...2596709376 (a 3011-digit number), more than symrf "
+      "handles (2**8192)")),
+     ({"unit": (1, 2.5)}, symrf.ScalarTypeError, "unit (--unit)[1] is the float 2.5;"),
+     ({"unit": (1, 2, 3)}, symrf.NetworkError, "unit (--unit) has 3 entries for 2 axes"),
+     ({"dims": -3}, symrf.NetworkError,
+      "dims (--dims) is -3; give a whole number from 1 to 3, e.g. dims=2."),
+     ({"dims": True}, symrf.ScalarTypeError, "dims (--dims) is the bool True;"),
+     ({"dims": 10**20}, symrf.NetworkError, "dims (--dims) is 100000000000000000000;"),
+     ({"share": math.inf}, symrf.NetworkError,
+      ("share (--mass) is the float inf; give a share of the paths in (0, 1], e.g. 0.95 or "
+      "19/20 (symrf is exact: write '0.9' or Fraction(9, 10)).")),
+     ({"share": 0.5}, symrf.NetworkError, "share (--mass) is the float 0.5;"),
+     ({"share": True}, symrf.NetworkError, "share (--mass) is the bool True;"),
+     ({"share": "1e999999"}, symrf.NetworkError, "share (--mass) is the string '1e999999';"),
+     ({"share": "\u0661"}, symrf.NetworkError, "share (--mass) is the string '\u0661';"),
+     ({"values": [("k", 3)]}, symrf.ScalarTypeError,
+      "erf: values is a list; give a mapping of symbol names to numbers"),
+     ({"exact_counts": "yes"}, symrf.ScalarTypeError,
+      "erf: exact_counts is the string 'yes'; give True or False."),
+     ],
+)
+def test_keywords_are_checked_where_erf_starts(keywords, error, message):
+    with pytest.raises(error) as caught:
+        erf(symrf.zoo.build("alexnet"), **keywords)
+    assert message in str(caught.value)
+
+
+def test_keywords_take_numpy_integers_and_exact_shares():
+    np = pytest.importorskip("numpy")
+
+    result = erf(symrf.Conv(kernel=3), unit=np.int64(2), dims=np.int64(1),
+                 share=sympy.Rational(1, 2))
+    assert (result.profiles[0].unit, result.dims, result.share) == (2, 1, Fraction(1, 2))
+    assert erf(symrf.Conv(kernel=k), values={k: 5}, dims=1).profiles[0].rf == 5

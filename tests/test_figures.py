@@ -253,3 +253,112 @@ def test_import_symrf_does_not_load_matplotlib():
               "symrf.evaluate(symrf.zoo.build('alexnet'))._repr_html_(); "
               "assert 'matplotlib' not in sys.modules, 'matplotlib loaded'")
     subprocess.run([sys.executable, "-c", script], check=True)
+
+
+# ------------------------------------------------------------------ issue 18: checked, bounded
+
+PLANE = symrf.Sequential(symrf.Conv(kernel=(3, 5)), symrf.Conv(kernel=(3, 3), stride=(2, 1)))
+
+
+@pytest.mark.parametrize(("keywords", "error", "message"), [
+    ({"axis": 5}, symrf.NetworkError,
+     "axis 5 does not exist: network has 2 axes; give an axis from 0 to 1."),
+    ({"axis": 10**20}, symrf.NetworkError, "axis 100000000000000000000 does not exist"),
+    ({"axis": 3.5}, symrf.ScalarTypeError,
+     "figure: axis is the float 3.5; give a whole number >= 0, e.g. axis=1."),
+    ({"axis": object()}, symrf.ScalarTypeError, "figure: axis is an object of type object;"),
+    ({"axis": True}, symrf.ScalarTypeError, "figure: axis is the bool True;"),
+    ({"axis": -1}, symrf.NetworkError, "figure: axis is -1; give a whole number >= 0"),
+    ({"kind": "field", "units": [1.5]}, symrf.ScalarTypeError,
+     "figure: units[0] is the float 1.5; give a whole number >= 0, e.g. 3 or (1, 2)."),
+    ({"kind": "field", "units": [(1, 2, 3)]}, symrf.NetworkError,
+     "figure: units[0] is (1, 2, 3), not (row, column); give two whole numbers"),
+    ({"kind": "field", "units": 3}, symrf.ScalarTypeError,
+     "figure: units is 3; give a list of units, e.g. units=[(0, 0), (1, 2)] or units=[3]."),
+    ({"values": [("k", 3)]}, symrf.ScalarTypeError, "figure: values is a list;"),
+    ({"upto": 3}, symrf.ScalarTypeError, "figure: upto is 3; give a row's name"),
+])
+def test_figure_keywords_are_checked_where_it_starts(keywords, error, message):
+    with pytest.raises(error) as raised:
+        figures.figure(PLANE, **keywords)
+    assert message in str(raised.value)
+
+
+def test_a_scalar_network_has_the_two_axes_of_an_image():
+    assert figures.figure("alexnet", "growth", axis=1).axes[0].get_ylabel() == "input pixels"
+    with pytest.raises(symrf.NetworkError, match=r"alexnet has scalar parameters .* give axis "
+                                                 r"0 or 1"):
+        figures.figure("alexnet", "growth", axis=2)
+
+
+def test_numpy_integers_are_units_and_axes():
+    np = pytest.importorskip("numpy")
+
+    found = field.unit_fields(subject(PLANE), figures._units([(np.int64(1), np.int64(2))]))
+    assert found.units[0].unit == (1, 2)
+    assert figures.figure(PLANE, "growth", axis=np.int64(1)).axes[0].get_title().endswith(
+        "(axis 1): receptive field and jump per layer")
+
+
+UPSAMPLED = symrf.Sequential(*[layer for _ in range(14) for layer in (
+    symrf.Upsample(factor=2), symrf.Conv(kernel=3, padding=1))])
+
+
+@pytest.mark.parametrize(("kind", "where"), [
+    ("growth", "2048 phases of position-dependent fields at row 20 (upsample_20)"),
+    ("field", "16384 phases of position-dependent fields at row 27 (conv_27)"),
+    ("period", "16384 phases of position-dependent fields at row 27 (conv_27)"),
+    ("index", "64 phases of position-dependent fields at row 10 (upsample_10)")])
+def test_figures_past_the_budget_are_refused_before_the_exact_engine_runs(monkeypatch, kind,
+                                                                          where):
+    import symrf.exact
+
+    def enumerated(*_, **__):
+        raise AssertionError("the exact engine ran before the refusal")
+
+    monkeypatch.setattr(symrf.exact, "exact_field", enumerated)
+    with pytest.raises(symrf.TooLargeError) as raised:
+        figures.figure(UPSAMPLED, kind)
+    assert (f"{where}), more than the 1000000 a figure may take; draw the first rows with "
+            "--upto ROW") in str(raised.value)
+
+
+def test_the_estimate_follows_the_engine():
+    import symrf.exact
+    from symrf.figures.budget import visits
+
+    budgets = []
+    real = symrf.exact.Budget.__init__
+
+    def recorded(self, *args):
+        real(self, *args)
+        budgets.append(self)
+
+    net = symrf.Sequential(*UPSAMPLED.layers[:12])
+    planned = visits(net, None, every_row=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(symrf.exact.Budget, "__init__", recorded)
+        [row.rf for row in symrf.evaluate(net).layers]
+    spent = sum(budget.spent for budget in budgets)
+    assert 0.8 * spent <= planned <= 1.25 * spent
+
+
+def test_a_scalar_network_is_evaluated_once_for_the_field(monkeypatch):
+    calls = []
+    real = field.evaluate
+    monkeypatch.setattr(field, "evaluate", lambda *a, **k: calls.append(a) or real(*a, **k))
+    field.unit_fields(subject("alexnet", input_size=224))
+    assert len(calls) == 1
+
+
+def test_a_coverage_figure_of_a_long_chain_is_refused_before_it_is_computed(monkeypatch):
+    from symrf.figures import coverage as drawing
+
+    def computed(*_):
+        raise AssertionError("the coverage ran before the refusal")
+
+    monkeypatch.setattr(drawing, "coverage", computed)
+    chain = symrf.Sequential(*[symrf.Conv(kernel=3, padding=1)] * 3000)
+    with pytest.raises(symrf.TooLargeError, match=r"\(the input pixels each row reads at row "
+                                                  r"68 \(conv_68\)\), more than the 1000000"):
+        figures.figure(chain, "coverage", input_size=64)

@@ -446,3 +446,72 @@ def test_raw_strings_never_reach_sympy():
         solve(symrf.Conv(kernel=K), "rf >= 3", "k", input_size="224")
     with pytest.raises(symrf.ExpressionError, match="function call"):
         solve(symrf.Conv(kernel=K), "rf >= 3", "k", minimize="__import__('os')")
+
+
+# ------------------------------------------------------------------ issue 18: checked, bounded
+
+CHAIN = symrf.Sequential(symrf.Conv(kernel=K, stride=2), Repeat(symrf.Conv(kernel=3), times=N))
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: solve(CHAIN, None, "n", values={"k": 3}),
+     "solve: the target is None; give a relation such as 'rf >= 224', or a Target."),
+    (lambda: solve(CHAIN, "rf >= 100", 5, values={"k": 3}),
+     ("solve: the unknown 5 is not a symbol name; give a name such as 'k', a symbol, an "
+     "Unknown, or a list of them.")),
+    (lambda: solve(CHAIN, "rf >= 100", ["n", None], values={"k": 3}),
+     "solve: the unknown None is not a symbol name"),
+    (lambda: solve(CHAIN, "rf >= 100", "n", values={"k": 3}, ranges={"n": (float("nan"), 3)}),
+     "range of n: LO is the float nan; give a whole number, e.g. n=1..31."),
+    (lambda: solve(CHAIN, "rf >= 100", "n", values={"k": 3}, ranges={"n": (True, 3)}),
+     "range of n: LO is the bool True; give a whole number, e.g. n=1..31."),
+    (lambda: solve(CHAIN, "rf >= 100", "n", values={"k": 3}, ranges={"n": 5}),
+     "solve: the range of n is 5; give a pair (lo, hi), e.g. ranges={'n': (1, 31)}."),
+    (lambda: solve(CHAIN, "rf >= 100", "n", values={"k": 3}, ranges=[("n", 1, 3)]),
+     "solve: ranges is the list [('n', 1, 3)]; give a mapping of names to (lo, hi)"),
+    (lambda: solve(CHAIN, "rf >= 100", "n", values={"k": 3}, odd=5),
+     "solve: the unknowns restricted to odd are 5; give a list of names, e.g. ['k']."),
+    (lambda: solve(CHAIN, "rf >= 100", "n", values=[("k", 3)]),
+     "solve: values is a list; give a mapping of symbol names to numbers"),
+    (lambda: solve(CHAIN, "rf >= 100", "n", values={"k": 3}, progress=5),
+     "solve: progress is 5; give a function progress(done, total), or None."),
+    (lambda: solve(CHAIN, "rf >= 100", "n", values={"k": 3}, minimize=N**N**N),
+     ("the cost (--minimize): 25**8881784197...3447265625 (a 35-digit number) is larger than "
+     "symrf handles (2**8192)")),
+    (lambda: solve(CHAIN, "rf >= 100", "n", values={"k": 3}, minimize="n**n**n"),
+     "the cost (--minimize): 25**8881784197...3447265625"),
+    (lambda: solve(CHAIN, "rf >= n**n**n", "n", values={"k": 3}),
+     "the bound of rf: "),  # then the first power past the limit, n**(n**n) at some n
+    (lambda: solve(CHAIN, "rf >= 100", "n", values={"k": 3}, input_size=sympy.sqrt(5) * 10),
+     "input size 10*sqrt(5) is 10*sqrt(5), not a positive integer; give --input N"),
+])
+def test_bad_arguments_and_huge_numbers_are_one_symrf_error(call, message):
+    with pytest.raises(symrf.SymrfError) as raised:
+        call()
+    assert message in str(raised.value)
+
+
+def test_numpy_integers_are_ranges_and_values():
+    np = pytest.importorskip("numpy")
+
+    answer = solve(CHAIN, "rf >= 100", "n", values={"k": np.int64(3)},
+                   ranges={N: (np.int64(1), np.int64(100))})
+    assert answer.value == 25 and answer.searched == {"n": (1, 100)}
+    assert type(answer.unknowns[0].lo) is int
+
+
+def test_a_cost_within_the_limits_is_still_minimised():
+    answer = solve(CHAIN, "rf >= 5", "n", values={"k": 3}, minimize=N**N**N)
+    assert [s.values for s in answer.solutions] == [{"n": 1}]
+    assert answer.solutions[0].cost == 1
+
+
+def test_cli_minimize_past_the_limits_is_one_line(tmp_path, capsys):
+    path = tmp_path / "k.toml"
+    path.write_text('[[layers]]\nop="conv"\nkernel="k"\nstride=2\n'
+                    '[[layers]]\nop="conv"\nkernel="2*k+1"\n')
+    status = main(["solve", str(path), "--for", "k", "--target", "rf>=50", "--minimize",
+                   "k**k**k"])
+    _, err = capsys.readouterr()
+    assert status == 2 and err.count("\n") == 1
+    assert "the cost (--minimize): 10**10000000000 is larger than symrf handles" in err

@@ -22,17 +22,20 @@ the outer product of the profiles exactly when no branches merge (``separable``)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 import sympy
 
+from symrf.arguments import described, named_values, whole
 from symrf.effective.moments import sigma, walk
 from symrf.effective.result import ERF, AxisProfile, ClosedForm
 from symrf.engine import with_values
-from symrf.errors import NetworkError, SymrfError
+from symrf.errors import NetworkError, ScalarTypeError, SymrfError
 from symrf.layers.base import Layer
-from symrf.layers.graph import as_graph
+from symrf.layers.graph import Graph, as_graph
+from symrf.limits import abbreviated, check_bits
 from symrf.report import network
 from symrf.scalars import Scalar, divide, exact, free_names, is_number
 from symrf.symbolic import input_sizes, tidy
@@ -70,35 +73,35 @@ def erf(
 
     Raises:
         NetworkError: The unit is outside the output, or a whole-input layer needs the size.
+        ScalarTypeError: A keyword has the wrong type (a float unit, a bool dims...).
+        TooLargeError: The exact counts would take more than a few seconds
+            (:data:`~symrf.limits.MAX_ERF_WORK`): refused before any is computed.
 
     >>> import symrf
     >>> result = erf(symrf.zoo.build("resnet50"))
     >>> result.closed[0].variance, result.profiles[0].rf, result.separable
     (Fraction(35236, 15), 427, False)
     """
-    top = with_values(network(net), values or {})
-    dims = dims or (top.axes() if top.axes() > 1 else 2)
-    if top.axes() > 1 and top.axes() != dims:
-        raise NetworkError(f"dims is {dims} but the network has {top.axes()} axes; leave dims "
-                           "out or give the network's number of axes.")
+    top = with_values(network(net), named_values(values, "erf: values"))
+    dims = _dims(dims, top.axes())
     sizes = input_sizes(input_size, dims, [None] * dims)
-    given = share
-    try:
-        share = Fraction(share)
-    except (TypeError, ValueError):
-        share = Fraction(-1)  # reported just below
-    if not 0 < share <= 1:
-        raise NetworkError(f"share (--mass) is {given!r}; give a share of the paths in (0, 1], "
-                           "e.g. 0.95 or 19/20.")
+    share = share_of(share)
+    unit = _unit(unit, dims)
+    if not isinstance(exact_counts, bool):
+        raise ScalarTypeError(f"erf: exact_counts is {described(exact_counts)}; give True or "
+                              "False.")
     notes: list[str] = []
-    separable = not any(node.layer is None for node in as_graph(top).nodes) or dims == 1
-    profiles, counts = None, None
     numeric = not top.free_symbols() and all(s is None or is_number(s) for s in sizes)
+    if exact_counts and numeric and all(s is None for s in sizes) and not top.size_dependent:
+        _plan(top, unit or [0] * dims)  # a long chain is refused before it is flattened
+    flat = as_graph(top)
+    separable = dims == 1 or not any(node.layer is None for node in flat.nodes)
+    profiles, counts = None, None
     if exact_counts and numeric and top.size_dependent and None in sizes:
         notes.append("no exact counts: a layer's geometry depends on the input length (TF "
                      "'same' padding with a stride, or a whole-input layer); give the input size")
     elif exact_counts and numeric:
-        profiles, counts = _profiles(top, sizes, _units(top, sizes, unit, dims), separable)
+        profiles, counts = _profiles(top, flat, sizes, _units(top, sizes, unit), separable)
     closed = _closed(top, sizes, dims, notes)
     if not separable:
         notes.append(f"branches merge: the {dims}-D counts are not the outer product of the "
@@ -106,20 +109,92 @@ def erf(
     elif dims > 1:
         notes.append(f"separable: the {dims}-D counts are the outer product of the profiles")
     if profiles is not None and any(s is not None for s in sizes):
-        which = "the central output unit" if unit is None else f"output unit {unit}"
+        which = "the central output unit" if unit is None else f"output unit {_shown(unit)}"
         notes.append(f"input size given: {which}; pixels in padding carry no paths (the "
                      "closed forms are for unit 0 of an unbounded input)")
     return ERF(top.name or "network", dims, share, profiles, closed, separable,
                tuple(sizes), tuple(notes), counts)
 
 
-def _units(top: Layer, sizes: list, unit: int | Sequence[int] | None, dims: int) -> list[int]:
-    if unit is not None:
-        units = list(unit) if isinstance(unit, Sequence) else [unit] * dims
-        if len(units) != dims:
-            raise NetworkError(f"unit has {len(units)} entries for {dims} axes; give one "
+MAX_DIMS = 3
+"""Most spatial axes of a network with scalar parameters (a volume); a network with per-axis
+parameters has its own number."""
+
+_SHARE = re.compile(r"[0-9]{1,30}(\.[0-9]{1,30})?|[0-9]{1,30}/[0-9]{1,30}", re.ASCII)
+
+
+def share_of(value: object) -> Fraction:
+    """The share of the paths a radius holds, in (0, 1]: ``"0.95"``, ``"19/20"`` or a Fraction.
+
+    Text is read strictly (ASCII digits, a decimal point or a slash, no exponent); floats are
+    refused, as everywhere in symrf (write ``"0.9"`` or ``Fraction(9, 10)``).
+
+    >>> share_of("0.95"), share_of(Fraction(1, 2))
+    (Fraction(19, 20), Fraction(1, 2))
+    >>> share_of("1e9")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    symrf.errors.NetworkError: share (--mass) is the string '1e9'; give a share of the paths ...
+    """
+    found: Fraction | None = None
+    if isinstance(value, str):
+        if _SHARE.fullmatch(value.strip()):
+            found = Fraction(value.strip())
+    elif isinstance(value, Fraction | int | sympy.Rational) and not isinstance(value, bool):
+        found = Fraction(int(value.p), int(value.q)) if isinstance(value, sympy.Rational) else (
+            Fraction(value))
+    exactly = " (symrf is exact: write '0.9' or Fraction(9, 10))" if isinstance(
+        value, float) else ""
+    if found is None or not 0 < found <= 1:
+        raise NetworkError(f"share (--mass) is {described(value)}; give a share of the paths in "
+                           f"(0, 1], e.g. 0.95 or 19/20{exactly}.")
+    return found
+
+
+def _dims(dims: object, axes: int) -> int:
+    """The number of spatial axes: the network's own, or 2 for scalar parameters."""
+    if dims is None:
+        return axes if axes > 1 else 2
+    if axes > 1:
+        found = whole(dims, "dims (--dims)", least=1, example=f"dims={axes}")
+        if found != axes:
+            raise NetworkError(f"dims is {abbreviated(found)} but the network has {axes} axes; "
+                               "leave dims out or give the network's number of axes.")
+        return found
+    return whole(dims, "dims (--dims)", least=1, most=MAX_DIMS, example="dims=2")
+
+
+def _unit(unit: object, dims: int) -> list[int] | None:
+    """The output unit asked for: one index for every axis, or one per axis (or None)."""
+    if unit is None:
+        return None
+    what = "unit (--unit)"
+    example = "unit=3 or unit=(3, 5)"
+    if isinstance(unit, list | tuple):
+        if len(unit) != dims:
+            raise NetworkError(f"{what} has {len(unit)} entries for {dims} axes; give one "
                                "index, or one per axis.")
-        return units
+        return [int(check_bits(whole(item, f"{what}[{a}]", least=0, example=example),
+                               f"{what}[{a}]")) for a, item in enumerate(unit)]
+    return [int(check_bits(whole(unit, what, least=0, example=example), what))] * dims
+
+
+def _plan(top: Layer, units: list[int]) -> None:
+    """Refuse the exact counts of a chain past the work budget, before it is flattened."""
+    from symrf.effective.paths import plan_chain
+
+    axes = range(len(units)) if top.axes() > 1 else range(1)
+    for a in axes:
+        if plan_chain(top, units[a], a) is None:
+            return
+
+
+def _shown(unit: list[int]) -> object:
+    return unit[0] if len(set(unit)) == 1 else tuple(unit)
+
+
+def _units(top: Layer, sizes: list, unit: list[int] | None) -> list[int]:
+    if unit is not None:
+        return unit
     found = []
     for a, size in enumerate(sizes):
         if size is None:
@@ -130,17 +205,25 @@ def _units(top: Layer, sizes: list, unit: int | Sequence[int] | None, dims: int)
     return found
 
 
-def _profiles(top: Layer, sizes: list, units: list[int], separable: bool) -> tuple:
+def _profiles(top: Layer, flat: Graph, sizes: list, units: list[int], separable: bool) -> tuple:
+    """The exact profiles, and the N-D counts when the axes are not separable.
+
+    A separable network is counted axis by axis, each distinct axis once (a network with
+    scalar parameters has the same profile on every axis with the same size and unit).
+    """
     from symrf.effective.paths import counts
 
     if separable:
-        found = []
+        found: dict[tuple, AxisProfile] = {}
         for a, (size, unit) in enumerate(zip(sizes, units, strict=True)):
-            one = top.axis(a) if top.axes() > 1 else top
-            line = counts(one, [size], [unit])
-            found.append(_profile(line.marginal(0), line.origin[0], unit))
-        return tuple(found), None
-    grid = counts(top, sizes, units)
+            key = (a if top.axes() > 1 else 0, size, unit)
+            if key not in found:
+                one = flat.axis(a) if top.axes() > 1 else flat
+                line = counts(one, [size], [unit])
+                found[key] = _profile(line.marginal(0), line.origin[0], unit)
+        return tuple(found[(a if top.axes() > 1 else 0, size, unit)]
+                     for a, (size, unit) in enumerate(zip(sizes, units, strict=True))), None
+    grid = counts(flat, sizes, units)
     return tuple(_profile(grid.marginal(a), grid.origin[a], units[a])
                  for a in range(len(units))), grid
 

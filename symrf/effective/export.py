@@ -93,7 +93,8 @@ def _title(result: ERF) -> str:
 def _rows(result: ERF) -> tuple[list[str], list[list[str]]]:
     names = _columns(result)
     header = ["axis", *(_HEADERS.get(name, name) for name in names)]
-    body = [[str(axis), *(_short(result.figures(axis).get(name)) for name in names)]
+    figures = [result.figures(axis) for axis in range(result.dims)]  # once per axis
+    body = [[str(axis), *(_short(figures[axis].get(name)) for name in names)]
             for axis in range(result.dims)]
     return header, body
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,21 +39,16 @@ import numpy as np
 
 from symrf.errors import NetworkError, TooLargeError
 from symrf.layers.base import Layer
+from symrf.layers.compose import Sequential
 from symrf.layers.graph import INPUT, Graph, as_graph
+from symrf.layers.parallel import Parallel
 from symrf.layers.pointwise import Identity
+from symrf.layers.repeat import Repeat
 from symrf.layers.window import Window
-from symrf.limits import MAX_READS
+from symrf.limits import MAX_ERF_CELLS, MAX_ERF_WORK, MAX_READS
 
 SAFE = 1 << 62
 """Totals below this bound stay in ``int64``; larger ones use Python integers."""
-
-MAX_ENTRIES = 1 << 24
-"""Most entries of one array (the field's volume): about 16 million pixels."""
-
-MAX_WORK = 1 << 30
-"""Most 64-bit words written over a whole backward pass (entries times their size in words,
-summed over layers): about ten seconds. A 3,000-layer chain of 3-tap convolutions, whose
-counts reach 4,755 bits, takes about half of it."""
 
 
 @dataclass(frozen=True)
@@ -95,19 +90,21 @@ def counts(net: Layer, sizes: Sequence[int | None], units: Sequence[int]) -> Cou
     [1, 1]
     """
     dims = len(units)
-    flat = as_graph(net)
-    per_axis = [flat.axis(a) for a in range(dims)]
+    flat = net if isinstance(net, Graph) and _flat(net) else as_graph(net)
+    per_axis = [flat] * dims if flat.axes() == 1 else [flat.axis(a) for a in range(dims)]
     lengths = [_lengths(graph, size) for graph, size in zip(per_axis, sizes, strict=True)]
     for a, unit in enumerate(units):
         last = lengths[a].get(flat.output)
         if unit < 0 or (last is not None and unit >= last):
+            shown = f"between 0 and {last - 1}" if last is not None else "of at least 0"
             raise NetworkError(
-                f"output unit {unit} on axis {a} is outside the output (length {last}); give a "
-                "unit between 0 and the length minus 1."
+                f"output unit {unit} on axis {a} is outside the output (length "
+                f"{'unbounded' if last is None else last}); give a unit {shown}."
             )
+    layers = [{n.name: n.layer for n in graph.nodes} for graph in per_axis]
+    plan(flat, layers, lengths, units)  # refuses before any count is computed
     start = np.ones((1,) * dims, dtype=np.int64)
     pending: dict[str, Counts] = {flat.output: Counts(start, tuple(units), 1)}
-    layers = [{n.name: n.layer for n in graph.nodes} for graph in per_axis]
     work = [0]  # 64-bit words written so far
     for node in reversed(flat.nodes):
         found = pending.pop(node.name, None)
@@ -125,6 +122,143 @@ def counts(net: Layer, sizes: Sequence[int | None], units: Sequence[int]) -> Cou
             found = _clip(found, a, lengths[a][source])
         _add(pending, source, found)
     return pending.get(INPUT, Counts(np.zeros((0,) * dims, dtype=np.int64), (0,) * dims, 0))
+
+
+@dataclass(frozen=True)
+class Box:
+    """Where counts will lie, without them: first position and length per axis, total bound."""
+
+    origin: tuple[int, ...]
+    shape: tuple[int, ...]
+    bound: int
+
+
+def plan(flat: Graph, layers: list[dict[str, Any]], lengths: list[dict[str, Any]],
+         units: Sequence[int]) -> int:
+    """The words the backward pass of :func:`counts` will write, or a refusal before it starts.
+
+    The same walk as :func:`counts` on boxes instead of arrays: each layer's interval map
+    (a containing bound for resampling layers) gives the box of positions its input counts
+    will cover, and its taps the growth of their bound, so the work is known in time linear
+    in the number of layers. Past :data:`~symrf.limits.MAX_ERF_WORK` words or
+    :data:`~symrf.limits.MAX_ERF_CELLS` entries in one array, it raises at the layer where
+    the budget runs out.
+
+    >>> from symrf.layers.compose import Sequential
+    >>> from symrf.layers.window import Conv
+    >>> flat = as_graph(Sequential(Conv(kernel=3), Conv(kernel=3)))
+    >>> plan(flat, [{n.name: n.layer for n in flat.nodes}], [_lengths(flat, None)], [0])
+    8
+    """
+    pending = {flat.output: Box(tuple(units), (1,) * len(units), 1)}
+    work = [0]
+    for node in reversed(flat.nodes):
+        box = pending.pop(node.name, None)
+        if box is None:
+            continue
+        if node.layer is None:
+            for source in node.inputs:
+                pending[source] = _union(pending.get(source), box)
+            continue
+        (source,) = node.inputs
+        for a in range(len(units)):
+            box = _through(layers[a][node.name], box, a, lengths[a][source], work)
+        if math.prod(box.shape):
+            pending[source] = _union(pending.get(source), box)
+    return work[0]
+
+
+def plan_chain(net: Layer, unit: int, axis: int = 0) -> int | None:
+    """:func:`plan` for the counts along ``axis`` of a chain, its leaves taken lazily.
+
+    A chain of ``10**5`` numeric repetitions is walked from its output, one repetition at a
+    time, without flattening it first: past the budget it is refused after the few thousand
+    layers that exhaust it. ``None`` when ``net`` is not a chain (branches, symbolic
+    repeats): :func:`plan` then checks the flattened graph. For an unbounded input (the
+    lengths are not followed).
+
+    >>> from symrf.layers.repeat import Repeat
+    >>> from symrf.layers.window import Conv
+    >>> plan_chain(Repeat(Conv(kernel=3), times=2), 0)
+    8
+    """
+    work = [0]
+    box = Box((unit,), (1,), 1)
+    try:
+        for leaf in _backwards(net):
+            box = _through(leaf.axis(axis) if leaf.axes() > 1 else leaf, box, 0, None, work)
+    except _Branching:
+        return None
+    return work[0]
+
+
+class _Branching(Exception):
+    """The network is not a chain of numeric layers."""
+
+
+def _backwards(layer: Layer) -> Iterator[Layer]:
+    """The leaves of a chain from the output to the input, repetitions unrolled lazily."""
+    if isinstance(layer, Sequential):
+        for inner in reversed(layer.layers):
+            yield from _backwards(inner)
+    elif isinstance(layer, Repeat):
+        if not isinstance(layer.times, int):
+            raise _Branching
+        layer.check_unroll("flatten")
+        for number in reversed(range(layer.times)):
+            yield from _backwards(layer.copy(number))
+    elif isinstance(layer, Parallel | Graph):
+        raise _Branching
+    else:
+        yield layer
+
+
+def _through(layer: Layer, box: Box, a: int, length: int | None, work: list[int]) -> Box:
+    """``box`` handed back through ``layer`` along axis ``a``; ``work[0]`` counts the words."""
+    local = layer.geometry(length).map
+    first = math.floor(local.scale * box.origin[a] + local.lo)
+    last = math.ceil(local.scale * (box.origin[a] + box.shape[a] - 1) + local.lo + local.width)
+    taps = layer.kernel if isinstance(layer, Window) else math.floor(local.width) + 1
+    shape = (*box.shape[:a], last - first + 1, *box.shape[a + 1:])
+    entries = math.prod(shape)
+    bound = box.bound * max(int(taps), 1)
+    work[0] += entries * max(1, bound.bit_length() // 62)
+    if entries > MAX_ERF_CELLS:
+        raise TooLargeError(_too_wide(layer, entries))
+    if work[0] > MAX_ERF_WORK:
+        raise TooLargeError(_too_much(layer, entries, bound))
+    if length is not None:  # positions in padding are dropped
+        first, last = max(first, 0), min(last, length - 1)
+        shape = (*box.shape[:a], max(last - first + 1, 0), *box.shape[a + 1:])
+    return Box((*box.origin[:a], first, *box.origin[a + 1:]), shape, bound)
+
+
+def _union(old: Box | None, new: Box) -> Box:
+    if old is None:
+        return new
+    low = tuple(min(a, b) for a, b in zip(old.origin, new.origin, strict=True))
+    high = tuple(max(a + n, b + m) for a, n, b, m in zip(
+        old.origin, old.shape, new.origin, new.shape, strict=True))
+    return Box(low, tuple(h - lo for h, lo in zip(high, low, strict=True)), old.bound + new.bound)
+
+
+def _too_much(layer: Layer, entries: int, bound: int) -> str:
+    return (f"the exact path counts need more than {MAX_ERF_WORK} words of work (at "
+            f"{layer.label()}: {entries} counts of up to {bound.bit_length()} bits); use "
+            "symrf.erf(..., exact_counts=False) for the closed-form moments, or fewer layers.")
+
+
+def _too_wide(layer: Layer, entries: int) -> str:
+    return (f"the path counts at {layer.label()} would cover about {entries} pixels (at most "
+            f"{MAX_ERF_CELLS}); use symrf.erf(..., exact_counts=False) for the closed-form "
+            "moments, or a smaller network or input.")
+
+
+def _flat(net: Graph) -> bool:
+    """Whether ``net`` is already a graph of leaf layers (:func:`as_graph`'s result)."""
+    return all(
+        node.layer is None or not isinstance(node.layer, Graph | Sequential | Parallel | Repeat)
+        for node in net.nodes)
 
 
 def _lengths(graph: Graph, size: int | None) -> dict[str, Any]:
@@ -177,7 +311,7 @@ def _back(layer: Layer, found: Counts, axis: int, length: int | None,
           work: list[int]) -> Counts:
     """``found`` on the layer's output, handed back to its input along ``axis``.
 
-    ``work[0]`` counts the 64-bit words written so far (:data:`MAX_WORK`).
+    ``work[0]`` counts the 64-bit words written so far (:data:`~symrf.limits.MAX_ERF_WORK`).
     """
     if found.values.size == 0:
         return found
@@ -188,19 +322,15 @@ def _back(layer: Layer, found: Counts, axis: int, length: int | None,
     if bound >= SAFE and values.dtype != object:
         values = values.astype(object)
     work[0] += values.size * max(1, bound.bit_length() // 62)
-    if work[0] > MAX_WORK:
-        raise TooLargeError(
-            f"the exact path counts need more than {MAX_WORK} words of work (at "
-            f"{layer.label()}: {values.size} counts of up to {bound.bit_length()} bits); use "
-            "symrf.erf(..., exact_counts=False) for the closed-form moments, or fewer layers."
-        )
+    if work[0] > MAX_ERF_WORK:
+        raise TooLargeError(_too_much(layer, values.size, bound))
     origin = list(found.origin)
     origin[axis] = start
     return Counts(np.moveaxis(values, 0, axis), tuple(origin), bound)
 
 
 def _check_size(layer: Layer, values: Any, length: int | None) -> None:
-    """Refuse, before any work, arrays past :data:`MAX_ENTRIES` or reads past ``MAX_READS``.
+    """Refuse arrays past :data:`~symrf.limits.MAX_ERF_CELLS` or reads past ``MAX_READS``.
 
     The layer's interval map contains every hull it reads (a bound for resampling layers),
     so it bounds both the new array's length and the units read per output unit.
@@ -209,12 +339,8 @@ def _check_size(layer: Layer, values: Any, length: int | None) -> None:
     count, rest = values.shape[0], math.prod(values.shape[1:])
     width = math.floor(local.width) + 2
     entries = (math.floor(local.scale * (count - 1)) + width) * rest
-    if entries > MAX_ENTRIES or count * width > MAX_READS:
-        raise TooLargeError(
-            f"the path counts at {layer.label()} would cover about {entries} pixels (at most "
-            f"{MAX_ENTRIES}); use symrf.erf(..., exact_counts=False) for the closed-form "
-            "moments, or a smaller network or input."
-        )
+    if entries > MAX_ERF_CELLS or count * width > MAX_READS:
+        raise TooLargeError(_too_wide(layer, entries))
 
 
 @functools.singledispatch

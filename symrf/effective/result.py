@@ -16,6 +16,7 @@ sentences that say what was measured.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -36,7 +37,7 @@ class AxisProfile:
     unit: int
     """The output unit whose gradient this is, on this axis."""
 
-    @property
+    @functools.cached_property
     def total(self) -> int:
         """The number of paths."""
         return sum(self.counts)
@@ -50,12 +51,12 @@ class AxisProfile:
         total = self.total
         return tuple(Fraction(c, total) for c in self.counts)
 
-    @property
+    @functools.cached_property
     def mean(self) -> Fraction:
         """The centre of mass, in input pixels."""
         return Fraction(sum(i * c for i, c in enumerate(self.counts)), self.total) + self.origin
 
-    @property
+    @functools.cached_property
     def variance(self) -> Fraction:
         """The variance of the normalised counts (exact)."""
         shift = self.mean - self.origin
@@ -67,7 +68,7 @@ class AxisProfile:
         """The standard deviation, in input pixels."""
         return math.sqrt(self.variance)
 
-    @property
+    @functools.cached_property
     def hull(self) -> tuple[int, int]:
         """The first and last pixel with a path: the unit's theoretical field, in the input."""
         used = [i for i, c in enumerate(self.counts) if c]
@@ -79,16 +80,24 @@ class AxisProfile:
         left, right = self.hull
         return right - left + 1
 
+    @functools.cached_property
+    def _by_distance(self) -> tuple[list[int], list[int]]:
+        """Distances from the mean (in units of its denominator) and counts, nearest first."""
+        mean = self.mean
+        pairs = sorted((abs((self.origin + i) * mean.denominator - mean.numerator), c)
+                       for i, c in enumerate(self.counts) if c)
+        return [d for d, _ in pairs], [c for _, c in pairs]
+
     def radius(self, share: Fraction) -> Fraction:
         """The least distance ``r`` from the mean such that pixels within ``r`` hold ``share``."""
-        mean, need = self.mean, share * self.total
+        need = share * self.total
+        distances, counts = self._by_distance
         held = 0
-        for distance, count in sorted((abs(self.origin + i - mean), c)
-                                      for i, c in enumerate(self.counts) if c):
+        for distance, count in zip(distances, counts, strict=True):
             held += count
             if held >= need:
-                return distance
-        return max(abs(self.hull[0] - mean), abs(self.hull[1] - mean))
+                return Fraction(distance, self.mean.denominator)
+        return max(abs(self.hull[0] - self.mean), abs(self.hull[1] - self.mean))
 
     def pixels(self, share: Fraction) -> int:
         """The pixels within :meth:`radius` of the mean: the ERF's extent."""

@@ -92,7 +92,7 @@ def _(report: Report, *, layout: Layout | str | None = None, caption: str | None
     chosen_layout = _layout(layout, symbolic)
     if label is not None and not re.fullmatch(r"[A-Za-z0-9:._/+-]+", label):
         raise SymrfError(f"label {label!r}: a LaTeX label takes letters, digits and "
-                         ":._/+-; give e.g. --label tab:rf-{_slug(report.name)}.")
+                         f":._/+-; give e.g. --label tab:rf-{_slug(report.name)}.")
     if chosen_layout is Layout.TABLE:
         return _table(report, names, figures, caption, label)
     return _formulas(report, names, figures, caption, label)

@@ -29,11 +29,14 @@ matplotlib (``pip install 'symrf[plot]'``) is imported only when a figure is dra
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from symrf.errors import NetworkError
+from symrf.arguments import described, named_values, whole
+from symrf.errors import NetworkError, ScalarTypeError
 from symrf.figures import coverage, erf, field, growth, index, period
+from symrf.figures.budget import visits
 from symrf.figures.canvas import FORMATS, matplotlib_module, save, svg_text
 from symrf.figures.subject import Subject, Target, subject
 from symrf.scalars import Scalar
@@ -77,6 +80,9 @@ def kind_of(name: str | Kind) -> Kind:
     """
     if isinstance(name, Kind):
         return name
+    if not isinstance(name, str):
+        raise ScalarTypeError(f"figure: kind is {described(name)}; give one of "
+                              f"{', '.join(kind.value for kind in Kind)}.")
     try:
         return Kind(name)
     except ValueError:
@@ -125,9 +131,59 @@ def figure(
     'network: the input pixels each unit sees (from 0)'
     """
     chosen = kind_of(kind)
+    axis = whole(axis, "figure: axis", least=0, example="axis=1")
+    units = _units(units)
+    if upto is not None and not isinstance(upto, str):
+        raise ScalarTypeError(f"figure: upto is {described(upto)}; give a row's name, e.g. "
+                              "upto='conv3'.")
     matplotlib_module()  # a one-line error, before any work, when it is not installed
-    drawn = subject(target, input_size=input_size, values=values, upto=upto)
+    drawn = subject(target, input_size=input_size,
+                    values=named_values(values, "figure: values"), upto=upto)
+    drawn.along(axis)  # an axis the network has
+    _check_work(drawn, chosen, axis)
     return KINDS[chosen](drawn, {"axis": axis, "units": units})
+
+
+def _units(units: object) -> list[int | tuple[int, int]] | None:
+    """The ``units`` of a field figure: ``x`` or ``(row, column)``, whole numbers >= 0."""
+    if units is None:
+        return None
+    if not isinstance(units, list | tuple):
+        raise ScalarTypeError(f"figure: units is {described(units)}; give a list of units, "
+                              "e.g. units=[(0, 0), (1, 2)] or units=[3].")
+    found: list[int | tuple[int, int]] = []
+    for number, unit in enumerate(units):
+        what = f"figure: units[{number}]"
+        if isinstance(unit, list | tuple):
+            if len(unit) != 2:
+                raise NetworkError(f"{what} is {unit!r}, not (row, column); give two whole "
+                                   "numbers, e.g. (1, 2).")
+            found.append((whole(unit[0], f"{what}[0]", least=0, example="(1, 2)"),
+                          whole(unit[1], f"{what}[1]", least=0, example="(1, 2)")))
+        else:
+            found.append(whole(unit, what, least=0, example="3 or (1, 2)"))
+    return found
+
+
+def _check_work(drawn: Subject, kind: Kind, axis: int) -> None:
+    """Refuse, before drawing, a figure whose exact fields would take more than seconds."""
+    if kind is Kind.ERF:
+        return  # symrf.erf plans its own work
+    if kind is Kind.FIELD:
+        for one in {0, 1} if drawn.axes > 1 else {0}:
+            net, size = drawn.along(one)
+            visits(net, size, every_row=False)
+        return
+    net, size = drawn.along(axis)
+    if kind is Kind.PERIOD:
+        visits(net, size, every_row=False)
+    elif kind is Kind.GROWTH:
+        visits(net, size, every_row=True)
+    elif kind is Kind.COVERAGE:  # two dependency sets per row for coverage, one for the strip
+        visits(net, size, every_row=True, reads=3)
+    else:  # the index picture: up to MAX_UNITS units a row, inputs tried one by one
+        visits(net, size, every_row=True, reads=index.MAX_UNITS,
+               repeats=index.MAX_UNITS + 1 if size is None else 1)
 
 
 def write_figure(target: Target, kind: str, output: str, *, input_size: object = None,
@@ -146,6 +202,9 @@ def write_figure(target: Target, kind: str, output: str, *, input_size: object =
     return save(drawn, output)
 
 
+_WHOLE = re.compile(r"[0-9]{1,30}", re.ASCII)
+
+
 def read_units(texts: Sequence[str]) -> list[int | tuple[int, int]]:
     """``--unit`` options: ``3`` or ``2,5`` (row, column).
 
@@ -155,11 +214,8 @@ def read_units(texts: Sequence[str]) -> list[int | tuple[int, int]]:
     found: list[int | tuple[int, int]] = []
     for text in texts:
         parts = text.split(",")
-        try:
-            numbers = [int(part) for part in parts]
-        except ValueError:
-            numbers = []
-        if len(numbers) not in (1, 2):
+        numbers = [int(part) for part in parts if _WHOLE.fullmatch(part.strip())]
+        if len(numbers) != len(parts) or len(numbers) not in (1, 2):
             raise NetworkError(f"--unit {text!r}: expected X or ROW,COLUMN with whole "
                                "numbers, e.g. --unit 1,2.")
         found.append(numbers[0] if len(numbers) == 1 else (numbers[0], numbers[1]))

@@ -75,7 +75,8 @@ def unit_fields(drawn: Subject, units: Sequence[UnitIndex] | None = None) -> Fie
         TooLargeError: The grid would be wider than :data:`MAX_SIDE`.
     """
     nets = [drawn.along(axis) for axis in (0, 1)]
-    reports = [evaluate(net, input_size=size) for net, size in nets]
+    first = evaluate(*nets[0])
+    reports = [first, first if drawn.axes == 1 else evaluate(*nets[1])]  # scalar: alike
     lengths = [report.size if size is not None else None
                for report, (_, size) in zip(reports, nets, strict=True)]
     asked = [_pair(unit) for unit in units] if units is not None else [

@@ -34,6 +34,8 @@ MAX_TICKS = 40
 """Most layer names written under the axis (every n-th name beyond)."""
 MAX_NOTES = 30
 """Most rows whose values are written beside the points."""
+MAX_MARKERS = 300
+"""Most rows drawn with a marker each; longer curves are plain lines (SVG markers are slow)."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,8 @@ def _curve(axes: Axes, places: list[int], values: tuple[Any, ...], label: str, c
            marker: str) -> None:
     """One series; unknown values (``None``) leave a gap."""
     numbers = [math.nan if value is None else float(value) for value in values]
-    axes.plot(places, numbers, marker=marker, markersize=4, linewidth=1.2, color=color,
+    shown = marker if len(places) <= MAX_MARKERS else None  # thousands of markers: a line
+    axes.plot(places, numbers, marker=shown, markersize=4, linewidth=1.2, color=color,
               label=label, drawstyle="default")
 
 

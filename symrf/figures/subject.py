@@ -22,10 +22,12 @@ from symrf.errors import NetworkError
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
+from symrf.limits import abbreviated
 from symrf.numeric import bind
 from symrf.report import network
-from symrf.scalars import Scalar, exact, is_number
+from symrf.scalars import Scalar, is_number
 from symrf.spec import Spec
+from symrf.substitution import replaced
 
 Target = Layer | Spec | str | Path
 """A network object or a read spec, or the name of one: a spec path, a built-in model,
@@ -54,9 +56,13 @@ class Subject:
         >>> subject("alexnet").along(1)[0].layers[0].kernel
         11
         """
-        if axis < 0 or (self.axes > 1 and axis >= self.axes):
-            raise NetworkError(f"axis {axis} does not exist: {self.name} has {self.axes} "
-                               f"axes; give an axis from 0 to {self.axes - 1}.")
+        if self.axes == 1 and axis not in (0, 1):
+            raise NetworkError(f"axis {abbreviated(axis)} does not exist: {self.name} has scalar "
+                               "parameters (the same along every axis of an image); give axis "
+                               "0 or 1.")
+        if self.axes > 1 and not 0 <= axis < self.axes:
+            raise NetworkError(f"axis {abbreviated(axis)} does not exist: {self.name} has "
+                               f"{self.axes} axes; give an axis from 0 to {self.axes - 1}.")
         if self.axes == 1:
             return self.network, self.sizes[0]
         return self.network.axis(axis), self.sizes[axis]
@@ -107,7 +113,7 @@ def _substituted(size: Any, values: Mapping[Any, Scalar]) -> Any:
     """A size (or per-axis sizes) with the given values put in for its symbols."""
     if isinstance(size, tuple | list):
         return tuple(_substituted(item, values) for item in size)
-    return size if is_number(size) else exact(size.xreplace(values))
+    return size if is_number(size) else replaced(size, values, "input size")
 
 
 def _sizes(size: Any, axes: int) -> tuple[int | None, ...]:

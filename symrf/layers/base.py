@@ -23,7 +23,7 @@ import sympy
 
 from symrf.algebra import IntervalMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, located
-from symrf.scalars import Scalar, is_number, scalar
+from symrf.scalars import Scalar, fractional, scalar
 from symrf.substitution import replaced
 
 
@@ -234,7 +234,7 @@ def check_at_least(layer: Layer, key: str, value: Param, bound: int) -> None:
                 f"{layer.op} {key} must be >= {bound}, got {item}; "
                 f"use a {key} of at least {bound}.",
             ).with_key(key)
-        if is_number(item) and not isinstance(item, int):
+        if fractional(item):  # 7/2, sqrt(2), k + 1/2
             raise InvalidLayerError(
                 f"{layer.op} {key} must be an integer, got {item}; use a whole number."
             ).with_key(key)

@@ -26,6 +26,7 @@ from typing import Any
 import sympy
 
 from symrf.algebra import whole
+from symrf.arguments import described
 from symrf.errors import ExpressionError, NetworkError
 from symrf.paper import proofs
 from symrf.paper.statements import Shape, narrow, read
@@ -248,6 +249,9 @@ def assumptions(texts: Sequence[str] | str | None) -> Assumptions:
         return Assumptions()
     if isinstance(texts, str):
         texts = [texts]
+    if not isinstance(texts, list | tuple) or not all(isinstance(t, str) for t in texts):
+        raise ExpressionError(f"assumptions are {described(texts)}; give texts such as "
+                              "['s > 1', 'odd(k)'].")
     shapes: dict[sympy.Symbol, Shape] = {}
     relations: list[sympy.Basic] = []
     for text in texts:

@@ -40,7 +40,7 @@ from symrf.paper.assume import Assumptions, assumptions
 from symrf.paper.monomials import plain_symbols, shift, shortens, terms
 from symrf.paper.rounding import flat_expand, over_monomial, parities, present_ceilings
 from symrf.paper.signs import merged_powers, negated, over_numbers, signed
-from symrf.scalars import Scalar, expression
+from symrf.scalars import Scalar, expression, scalar
 
 _LARGE = 400
 """Formulas of more nodes than this are only decided and tidied locally, not expanded."""
@@ -83,6 +83,8 @@ def paper_form(expr: Scalar, assume: Assumptions | Sequence[str] | None = None) 
         return expr  # type: ignore[return-value]  # passed through for renderers
     if isinstance(expr, tuple):
         return tuple(paper_form(e, facts) for e in expr)  # type: ignore[return-value]  # per axis
+    if not isinstance(expr, sympy.logic.boolalg.Boolean):
+        expr = scalar(expr, "paper_form: the figure")  # numpy's integers too; no floats
     value = _sympy(expr)
     if value.is_number or isinstance(value, sympy.logic.boolalg.Boolean):
         return value
