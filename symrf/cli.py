@@ -160,6 +160,10 @@ def _whole(text: str) -> int:
     return int(text)
 
 
+PURE_TYPES = frozenset({int, _whole})
+"""Option types that only read their text (the page sandbox lets options of these types run)."""
+
+
 def read_settings(settings: Sequence[str]) -> dict[str, Scalar]:
     """``NAME=VALUE`` pairs, values read by the safe expression parser.
 

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from symrf import examples, zoo
+from symrf.cli import PURE_TYPES
 from symrf.errors import SymrfError
 
 
@@ -258,7 +259,7 @@ def _check_parser(parser: argparse.ArgumentParser, refused: str) -> None:
             raise Refused(f"{refused} the command line's parser reads @files or accepts "
                           "abbreviated options; the page sandbox cannot check its commands.")
         for action in each._actions:
-            if not isinstance(action, _PLAIN_ACTIONS) or action.type not in (None, int):
+            if not isinstance(action, _PLAIN_ACTIONS) or action.type not in (None, *PURE_TYPES):
                 raise Refused(f"{refused} the command line's option {action.dest!r} acts "
                               "while it is parsed; the page sandbox cannot check it.")
 
