@@ -1,7 +1,8 @@
 """Large networks (issue 8): time per layer or node at 10^3, 10^4 and 10^5.
 
-Run: ``python benchmarks/large_networks.py [--max 100000] [--budget 60]``. Each case is the
-path ``symrf analyze ... --format json`` takes, without the file and the printing:
+Run: ``python benchmarks/large_networks.py [--max 100000] [--budget 60]``. Each concrete
+case is the path ``symrf analyze ... --format json`` takes, without the file and the
+printing, timed in CPU seconds of this process (other jobs on the machine do not skew it):
 
 - **Sequential**: a concrete conv chain built in Python, ``analyze`` + the JSON document
   (every row's figures);
@@ -133,10 +134,14 @@ def checked(document: dict, expected: list[tuple[int, int, int]], label: str) ->
 
 
 def timed(make: Callable[[], Layer]) -> tuple[float, dict]:
-    """Seconds to build a network, ``analyze`` it and make the JSON document; the document."""
-    start = time.perf_counter()
+    """CPU seconds to build a network, ``analyze`` it and make the JSON document; the document.
+
+    CPU time of this process, not wall time: on a shared machine other jobs would otherwise
+    change the ratios from one case to the next.
+    """
+    start = time.process_time()
     document = to_json(analyze(make()))
-    return time.perf_counter() - start, document
+    return time.process_time() - start, document
 
 
 def run_concrete(count: int) -> dict[str, float]:
@@ -224,13 +229,13 @@ def main() -> int:
                         help="symbolic chain lengths (default 100 300)")
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per case")
     args = parser.parse_args()
-    print("concrete conv chain: analyze + JSON of every row (time, per layer)")
+    print("concrete conv chain: analyze + JSON of every row (CPU time, per layer)")
     for count, times in sizes(args.max, args.budget, run_concrete):
         cells = "  ".join(f"{name} {human(t):>9} ({human(t / count)})"
                           for name, t in times.items())
         ratio = times["Graph"] / times["Sequential"]
         print(f"  {count:>7} layers  {cells}  Graph/Sequential {ratio:.2f}")
-    print("residual network: analyze + JSON of every row (time, per graph node)")
+    print("residual network: analyze + JSON of every row (CPU time, per graph node)")
     rows: dict[int, tuple[int, int]] = {}
 
     def residual(count: int) -> dict[str, float]:

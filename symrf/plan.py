@@ -1,4 +1,4 @@
-"""The compiled numeric plan: a concrete chain as flat integer tuples, folded in one loop.
+"""The compiled numeric plan: a concrete chain or graph as flat integer tuples, one loop.
 
 A chain whose every top-level layer has an exact interval map with whole-number figures
 (convolutions, pools, pointwise layers, repeats of them, branches that add or concatenate)
@@ -49,9 +49,8 @@ from symrf.scalars import Scalar, divide, exact
 
 Entry = Any
 """One compiled layer: a tuple ``(scale, lo, width, narrow, spread, sizes)``, or a layer (a
-``_Sized``) built at the
-length it receives (TF ``SAME`` and adaptive pools, whose maps depend on it; blocks, whose
-inner feature maps must be checked at it)."""
+``_Sized``) built at the length it receives (TF ``SAME`` and adaptive pools, whose maps
+depend on it; blocks, whose inner feature maps must be checked at it)."""
 
 MEMO = 4096
 """Most input lengths kept per length-dependent layer (the cache starts over beyond)."""
@@ -177,9 +176,9 @@ class Plan:
 class GraphPlan(Plan):
     """A concrete :class:`~symrf.layers.graph.Graph` compiled: per node, its entry and sources.
 
-    ``sources[i]`` is what node ``i`` reads: the row number of its input plus one (0 is the
-    graph input) for a node that applies a layer, a tuple of them for a merge. Merges have
-    no entry (``None``).
+    ``sources[i]`` holds the rows node ``i`` reads, each as its row number plus one (0 is
+    the graph input): one for a node that applies a layer, several for a merge, which has no
+    entry (``None``).
 
     Args:
         graph: The graph (its nodes are kept, the graph is not).
@@ -193,11 +192,7 @@ class GraphPlan(Plan):
                                                         for part in parts], count > 1)
         self.nodes: tuple[Node, ...] = graph.nodes
         rows = {INPUT: 0, **{node.name: i + 1 for i, node in enumerate(graph.nodes)}}
-        self.sources: list[int | tuple[int, ...]] = [
-            rows[node.inputs[0]] if node.layer is not None
-            else tuple(rows[name] for name in node.inputs)
-            for node in graph.nodes
-        ]
+        self.sources = [tuple(rows[name] for name in node.inputs) for node in graph.nodes]
         self.output = rows[graph.output] - 1
         self.context = graph.context
 
@@ -348,8 +343,8 @@ def _after(length: Any, sizes: Any, index: int) -> Any:
     return length
 
 
-def _fold_graph(entries: list[Entry], sources: list[int | tuple[int, ...]],
-                size: Scalar | None, nodes: tuple[Node, ...]) -> Fold:
+def _fold_graph(entries: list[Entry], sources: list[tuple[int, ...]], size: Scalar | None,
+                nodes: tuple[Node, ...]) -> Fold:
     """The recurrence over a graph's nodes: each composed onto the row it reads.
 
     Lists hold the graph input at 0 and node ``i`` at ``i + 1``. A merge takes the union of
@@ -365,33 +360,32 @@ def _fold_graph(entries: list[Entry], sources: list[int | tuple[int, ...]],
     events: list[tuple[int, int, Scalar]] = []
     narrower: Any = 0
     spread: Any = 0
-    for index, (entry, source) in enumerate(zip(entries, sources, strict=True)):
-        if type(source) is int:
-            jump, length = jumps[source], lengths[source]
+    for index, (entry, rows) in enumerate(zip(entries, sources, strict=True)):
+        jump, length = jumps[rows[0]], lengths[rows[0]]
+        if entry is not None:  # a layer applied to one row
+            (row,) = rows
             if type(entry) is not tuple:  # a length-dependent layer: built for this length
                 entry = _at(entry, length, index)
             scale, step_lo, step_width, step_narrow, step_spread, sizes = entry
-            lo = los[source] + jump * step_lo
-            width = widths[source] + jump * step_width
-            narrow = narrows[source] + jump * step_narrow
-            node_spread = spreads[source]
+            lo = los[row] + jump * step_lo
+            width = widths[row] + jump * step_width
+            narrow = narrows[row] + jump * step_narrow
+            node_spread = spreads[row]
             if step_spread:
                 node_spread = max(node_spread, jump * step_spread)
             jump *= scale
             if length is not None:
                 length = _after(length, sizes, index)
-        else:  # a merge
-            first = source[0]  # type: ignore[index]  # a tuple: the rows merged
-            jump, length = jumps[first], lengths[first]
-            if any(jumps[row] != jump or lengths[row] != length for row in source):  # type: ignore[union-attr]  # a tuple
-                raise _Failed(index, _merge_error(nodes[index], source, jumps, los, widths,  # type: ignore[arg-type]  # a tuple
+        else:  # a merge of several rows
+            if any(jumps[row] != jump or lengths[row] != length for row in rows):
+                raise _Failed(index, _merge_error(nodes[index], rows, jumps, los, widths,
                                                   lengths, size))
-            lo = min([los[row] for row in source])  # type: ignore[union-attr]  # a tuple
-            width = max([los[row] + widths[row] for row in source]) - lo  # type: ignore[union-attr]
-            narrow = min([narrows[row] for row in source])  # type: ignore[union-attr]
-            centres = [2 * los[row] + widths[row] for row in source]  # type: ignore[union-attr]  # doubled
-            node_spread = max(max([spreads[row] for row in source]),  # type: ignore[union-attr]
-                              divide(max(centres) - min(centres), 2))
+            lo = min([los[row] for row in rows])
+            width = max([los[row] + widths[row] for row in rows]) - lo
+            narrow = min([narrows[row] for row in rows])
+            doubled = [2 * los[row] + widths[row] for row in rows]  # centres, doubled
+            node_spread = max(max([spreads[row] for row in rows]),
+                              divide(max(doubled) - min(doubled), 2))
         jumps.append(jump)
         los.append(lo)
         widths.append(width)

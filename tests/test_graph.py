@@ -197,3 +197,15 @@ def test_symbolic_bound_survives_sympy_taking_max_over_six_for_an_integer():
     exact = symrf.evaluate(net, input_size=3, k=4)
     assert bound.rf.xreplace({k: 4}) >= exact.rf == 3
     assert bound.left.xreplace({k: 4}) <= exact.left == -1
+
+
+def test_a_graph_report_names_its_output_node_and_lists_its_context():
+    nodes = [symrf.Node("gate", ("input",), symrf.Context()),
+             symrf.Node("body", ("gate",), conv(stride=2)),
+             symrf.Node("head", ("input",), symrf.Conv(kernel=7, stride=2, padding=3))]
+    net = symrf.Graph(nodes, output="body", name="gated", context=["gate"])
+    report = symrf.evaluate(net, input_size=16)
+    assert (report.name, report.context, report.layers.output) == ("gated", ("gate",), 1)
+    assert (report.rf, report.jump, report.left, report.size) == (3, 2, -1, 8)
+    assert [row.name for row in report.layers] == ["gate", "body", "head"]
+    assert report.layers[-1].rf == 7
