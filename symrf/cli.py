@@ -252,7 +252,10 @@ def run(argv: Sequence[str]) -> str:
     if args.verb == "solve" and "n_in" in args.unknowns and args.input is None:
         size = None  # solving for the input size replaces the spec's
     if args.verb == "convert":
-        return write(spec, args.output, size)
+        try:
+            return write(spec, args.output, size)
+        except SymrfError as error:
+            raise located(error, args.target) from None
     values = read_settings(args.set)
     try:
         if args.verb == "figure":

@@ -78,9 +78,9 @@ listed; the answer says how many there were in all."""
 MAX_COVERAGE = 1_000_000
 """Longest input (in pixels) whose per-pixel coverage is computed, and most holes listed."""
 
-MAX_FIGURE_READS = 1_000_000
+MAX_FIGURE_READS = 5_000_000
 """Most unit visits of the exact engine one figure may ask for (phases of position-dependent
-fields times the units each reads, over the rows the figure draws): about two seconds.
+fields times the units each reads, over the rows the figure draws): two or three seconds.
 Estimated from one phase per row before any figure is drawn
 (:func:`symrf.figures.budget.visits`), so a larger request is refused at once."""
 

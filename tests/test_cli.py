@@ -312,3 +312,12 @@ def test_erf_unit_reads_one_index_per_axis(capsys):
     data = json.loads(out)
     assert status == 0 and [axis["unit"] for axis in data["axes"]] == [1, 2]
 
+
+
+def test_convert_refuses_a_spec_whose_input_size_analyze_refuses(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    Path("neg.toml").write_text('[input]\nsize = -5\n[[layers]]\nop="conv"\nkernel=3\n')
+    status, out, err = run(capsys, "convert", "neg.toml", "-o", "out.toml")
+    assert status == 2 and out == "" and not Path("out.toml").exists()
+    assert err == ("symrf: error: neg.toml: input size -5 is not a positive integer; give the "
+                   "input length in pixels (>= 1).\n")

@@ -29,6 +29,7 @@ from typing import Any
 import sympy
 from sympy.printing.str import StrPrinter
 
+from symrf.arguments import length
 from symrf.errors import SpecError
 from symrf.expressions import parse
 from symrf.layers.base import Layer
@@ -197,6 +198,8 @@ def write(spec: Spec, path: str, size: Any = None) -> str:
     kind = path.rpartition(".")[2].lower()
     if kind not in ("toml", "json"):
         raise SpecError(f"-o {path!r}: name the output *.toml or *.json.")
+    for item in size if isinstance(size, tuple | list) else () if size is None else (size,):
+        length(item)  # a spec records a size analyze accepts (not size = -5)
     doc = document(spec.network, size)
     doc["name"] = spec.name
     text = to_toml(doc) if kind == "toml" else to_json(doc)

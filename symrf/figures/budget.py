@@ -11,7 +11,7 @@ unit visits as the engine does, multiplies by the phases and units, and refuses 
 >>> import symrf
 >>> net = symrf.Sequential(symrf.Upsample(factor=2), symrf.Conv(kernel=3))
 >>> visits(net, None, every_row=True)
-40
+31
 """
 
 from __future__ import annotations
@@ -70,16 +70,16 @@ def visits(net: Sequential | Graph, size: int | None, *, every_row: bool, repeat
         if period > MAX_PHASES:
             return total  # the engine refuses such a period at once, with its own message
         evaluated = period > 1 and (every_row or index == last)
-        cost = (2 * period * repeats if evaluated else 0) + (reads if every_row else 0)
-        if cost == 0:
+        walks = (2 * period * repeats if evaluated else 0) + (reads if every_row else 0)
+        if walks == 0:
             continue
-        left = (MAX_FIGURE_READS - total) // cost
-        budget = Budget(max(left, 0))
+        probe = _Probe((MAX_FIGURE_READS - total) // walks)
         try:
-            dependencies(prefix(net, index), size, {0}, budget)
+            dependencies(prefix(net, index), size, {0}, probe)
         except TooLargeError:
-            budget.spent = left + 1
-        total += cost * budget.spent
+            probe.spent = probe.limit + 1
+        scans = (repeats if evaluated else 0) + (reads if every_row else 0)
+        total += scans * probe.scan + walks * (probe.spent - probe.scan)
         if total > MAX_FIGURE_READS:
             why = (f"{period} phases of position-dependent fields" if evaluated
                    else "the input pixels each row reads")
@@ -90,6 +90,21 @@ def visits(net: Sequential | Graph, size: int | None, *, every_row: bool, repeat
                 "symrf.derive() for labelled bounds."
             )
     return total
+
+
+class _Probe(Budget):
+    """A budget for one phase's walk that also records the length scan charged first.
+
+    The engine scans the nodes' lengths once per evaluation and walks once per phase, so
+    the two are counted apart.
+    """
+
+    scan = 0
+
+    def charge(self, units: int) -> None:  # Budget.charge, the scan apart
+        if not self.scan:
+            self.scan, self.limit = units, self.limit + units
+        super().charge(units)
 
 
 def _name(net: Sequential | Graph, index: int) -> str:
