@@ -144,3 +144,16 @@ def printable(number: int | Fraction) -> int | Fraction:
             "formula."
         )
     return number
+
+
+MAX_ONNX_BYTES = 2**31 - 1
+"""Largest ONNX file read (2 GiB, protobuf's own limit for one message; larger models keep
+their weights as external data, which symrf never reads). A file above
+:data:`MAX_FILE_BYTES` is read field by field: the data of its weight tensors is skipped
+with a seek, never read, and what is kept (graph, attributes, small constants) may be at
+most :data:`MAX_FILE_BYTES`, so memory stays bounded whatever the file holds."""
+
+MAX_ONNX_FIELDS = 1_000_000
+"""Most protobuf fields read from a large ONNX file outside its skipped weight data: a model
+of 100,000 nodes has a few hundred thousand; a file of millions of tiny fields would take
+minutes to walk and is refused instead."""

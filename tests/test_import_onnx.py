@@ -443,8 +443,9 @@ def test_corrupt_huge_and_missing_files_give_one_line(tmp_path, monkeypatch):
     corrupt.write_bytes(b"\x08\x07garbage\xff\xff\xff")
     with pytest.raises(SpecError, match=r"bad.onnx: not a valid ONNX model"):
         from_onnx(corrupt)
-    monkeypatch.setattr("symrf.importers.onnx_load.MAX_BYTES", 4)
-    with pytest.raises(SpecError, match=r"bad.onnx: the file has \d+ bytes, more than"):
+    monkeypatch.setattr("symrf.importers.onnx_wire.MAX_ONNX_BYTES", 4)
+    with pytest.raises(SpecError, match=r"bad.onnx: 12 bytes, more than the limit of 4 bytes "
+                       r"for an ONNX model; store the weights as external data"):
         from_onnx(corrupt)
     with pytest.raises(SpecError, match="cannot read the file"):
         from_onnx(tmp_path / "missing.onnx")

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from symrf.importers.onnx_check import attribute_error, quoted
 from symrf.importers.onnx_dims import Atom, Map, broadcast, normalised_axis
 from symrf.importers.onnx_spatial import reduce_positions
 from symrf.layers.base import Layer
@@ -207,8 +208,11 @@ def matmul(walk: Walk, node: Any, name: str) -> None:
 def flatten(walk: Walk, node: Any, name: str) -> None:
     """Flatten: dimensions regrouped (positions kept, merged with other factors)."""
     source = walk.feature(node)
-    axis = int(walk.attributes(node).get("axis", 1))
-    axis = axis + source.rank if axis < 0 else axis
+    given = int(walk.attributes(node).get("axis", 1))
+    axis = given + source.rank if given < 0 else given
+    if not 0 <= axis <= source.rank:
+        raise attribute_error(walk, node, "axis", f"an axis from {-source.rank} to "
+                              f"{source.rank} (its input has rank {source.rank})", str(given))
     sizes = source.shape()
     shape = walk.shape(node.output[0]) or [_product(sizes[:axis]), _product(sizes[axis:])]
     _regroup(walk, node, name, source, shape)
@@ -254,7 +258,13 @@ def reshape(walk: Walk, node: Any, name: str) -> None:
 def transpose(walk: Walk, node: Any, name: str) -> None:
     """Transpose: the dimensions permuted (a row of its own, pointwise)."""
     source = walk.feature(node)
-    perm = walk.attributes(node).get("perm") or list(reversed(range(source.rank)))
+    perm = walk.attributes(node).get("perm")
+    if perm is None:
+        perm = list(reversed(range(source.rank)))
+    elif sorted(perm) != list(range(source.rank)):
+        raise attribute_error(walk, node, "perm", f"a permutation of 0..{source.rank - 1} "
+                              f"(one entry per dimension of its rank-{source.rank} input)",
+                              quoted(list(perm)))
     walk.emit(node, name, source, Identity(), source.permuted(perm).dims)
 
 
