@@ -213,6 +213,10 @@ def run(argv: Sequence[str]) -> str:
     if args.verb == "solve" and "n_in" in args.unknowns and args.input is None:
         size = None  # solving for the input size replaces the spec's
     if args.verb == "convert":
+        try:
+            analyze(spec.network, input_size=size)  # write only what analyze reads back
+        except SymrfError as error:
+            raise located(error, args.target) from None
         return write(spec, args.output, size)
     values = read_settings(args.set)
     try:

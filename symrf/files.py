@@ -52,11 +52,15 @@ def _checked(path: str, info: os.stat_result, limit: int, kind: str, hint: str) 
                         f"path of {kind}.")
     if info.st_size > limit:
         raise SpecError(f"{shown(path)}: {info.st_size} bytes, more than the limit of "
-                        f"{_size(limit)} for {kind}{hint}.")
+                        f"{amount(limit)} for {kind}{hint}.")
 
 
-def _size(limit: int) -> str:
-    """``16777216 bytes (16 MiB)``."""
+def amount(limit: int) -> str:
+    """A size limit for a message.
+
+    >>> amount(16 * 2**20), amount(300)
+    ('16777216 bytes (16 MiB)', '300 bytes')
+    """
     if limit < 2**20:
         return f"{limit} bytes"
     unit = f"{limit / 2**30:g} GiB" if limit >= 2**30 else f"{limit / 2**20:g} MiB"
@@ -133,6 +137,6 @@ def read_from(handle: BinaryIO, path: str, limit: int, *, kind: str, hint: str =
         chunks.append(chunk)
         total += len(chunk)
     if total > limit:
-        raise SpecError(f"{shown(path)}: more than the limit of {_size(limit)} for "
+        raise SpecError(f"{shown(path)}: more than the limit of {amount(limit)} for "
                         f"{kind}{hint}.")
     return b"".join(chunks)

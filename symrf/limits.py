@@ -21,8 +21,10 @@ from fractions import Fraction
 from symrf.errors import TooLargeError
 
 MAX_FILE_BYTES = 16 * 2**20
-"""Largest spec or model file read (16 MiB): the largest real spec is a few hundred KB, and
-a file is read whole into memory. Checked on the file's size before reading."""
+"""Largest spec file read (16 MiB), and largest ONNX graph once its weight data is left out
+(:data:`MAX_ONNX_BYTES`): the largest real spec is a few hundred KB, the graph of a model of
+100,000 nodes a few MB, and what is read is held in memory. Checked on the file's size
+before reading (:mod:`symrf.files`)."""
 
 MAX_NESTING = 64
 """Deepest nesting of ``repeat``/``parallel`` blocks (and of graphs within them). Real

@@ -239,15 +239,23 @@ def conv_transpose(walk: Walk, node: Any, name: str) -> None:
     where = placement(walk, node, source)
     begin, end = pads[:count], pads[count:]
     output_padding = [extra[k] + begin[k] - end[k] for k in range(count)]
-    if any(p < 0 for p in output_padding):
-        raise walk.error(node, f"pads end {end} exceed pads begin {begin} plus output_padding "
-                         f"{list(extra)}; symrf's ConvTranspose crops the end by at most the "
-                         "begin padding")
-    layer = ConvTranspose(
-        kernel=per_axis(kernel, where, 1), stride=per_axis(strides, where, 1),
-        dilation=per_axis(dilations, where, 1), padding=per_axis(begin, where, 0),
-        output_padding=per_axis(output_padding, where, 0),
-    )
+    window: dict[str, Any] = {
+        "kernel": per_axis(kernel, where, 1), "stride": per_axis(strides, where, 1),
+        "dilation": per_axis(dilations, where, 1)}
+    layer: Layer
+    if all(0 <= p < max(s, d) for p, s, d in zip(output_padding, strides, dilations,
+                                                  strict=True)):
+        layer = ConvTranspose(**window, padding=per_axis(begin, where, 0),
+                              output_padding=per_axis(output_padding, where, 0))
+    else:  # ONNX's pads and output_padding need not be PyTorch's: the full map, cut and grown
+        cut = [max(e - x, 0) for e, x in zip(end, extra, strict=True)]
+        grow = [max(x - e, 0) for e, x in zip(end, extra, strict=True)]
+        parts: list[Layer] = [ConvTranspose(**window)]
+        if any(begin) or any(cut):
+            parts.append(Crop(left=per_axis(begin, where, 0), right=per_axis(cut, where, 0)))
+        if any(grow):
+            parts.append(Pad(left=0, right=per_axis(grow, where, 0)))
+        layer = Sequential(*parts)
     channels = walk.shape(node.output[0])
     dims = (source.dims[0], (Atom(None, channels[1] if channels else None),),
             *source.dims[2:])

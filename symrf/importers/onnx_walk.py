@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from symrf.errors import NetworkError, SymrfError
-from symrf.importers.onnx_check import label
+from symrf.importers.onnx_check import label, quoted
 from symrf.importers.onnx_dims import Atom, Dims, Map, Size
 from symrf.importers.onnx_load import Shapes
 from symrf.importers.onnx_wire import KEPT_BYTES, shape_only
@@ -69,7 +69,12 @@ class Walk:
         if not name:
             return None
         if name not in self.values and name in self.weights:
-            self.values[name] = _constant(self.weights[name])
+            try:
+                self.values[name] = _constant(self.weights[name])
+            except Exception as error:  # numpy/onnx on data that does not fit its shape
+                raise NetworkError(f"{self.where}: initializer {quoted(name)}: cannot read its "
+                                   f"data ({type(error).__name__}: {quoted(str(error))}); "
+                                   "export the model again.") from None
         if name not in self.values:
             raise NetworkError(f"{self.where}: tensor {name!r} is used before it is computed.")
         return self.values[name]

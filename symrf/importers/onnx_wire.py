@@ -126,8 +126,8 @@ class _Wire:
         if self.kept > MAX_FILE_BYTES:
             raise SpecError(
                 f"{files.shown(self.path)}: the model without its weight data is more than "
-                f"{MAX_FILE_BYTES // 2**20} MiB (graph, attributes and small constants); "
-                "symrf reads models whose graph is smaller.")
+                f"{files.amount(MAX_FILE_BYTES)} (graph, attributes and small constants), the "
+                "limit for an ONNX model's graph.")
 
     def _take(self, count: int) -> bytes:
         """``count`` bytes kept in the result (counted before they are read)."""
