@@ -19,7 +19,7 @@ import numpy as np
 import sympy
 
 from symrf.importers.onnx_check import attribute_error, quoted
-from symrf.importers.onnx_dims import Map, Size, as_expr, normalised_axis
+from symrf.importers.onnx_dims import Map, Size, as_expr
 from symrf.importers.onnx_spatial import Walk, per_axis, placement
 from symrf.layers.base import Layer
 from symrf.layers.pointwise import Identity
@@ -75,9 +75,7 @@ def _factors(walk: Walk, node: Any, source: Map) -> list[Any]:
         scales, sizes = walk.constant(node, 2, "scales"), walk.constant(node, 3, "sizes")
     rank = source.rank
     given = attributes.get("axes")
-    axes = (list(range(rank)) if given is None else
-            [normalised_axis(int(a), rank, f"node {quoted(node.name)} ({node.op_type}): axes")
-             for a in given])
+    axes = list(range(rank)) if given is None else walk.dims(node, given, rank, "axes")
     if len(set(axes)) != len(axes):
         raise attribute_error(walk, node, "axes", "distinct dimensions", quoted(axes))
     why = (f"one per dimension of its rank-{rank} input" if given is None else

@@ -21,7 +21,7 @@ import numpy as np
 
 from symrf.errors import NetworkError
 from symrf.importers.onnx_check import attribute_error, ints, quoted
-from symrf.importers.onnx_dims import Atom, Map, Size, normalised_axis
+from symrf.importers.onnx_dims import Atom, Map, Size
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.pointwise import Crop, Identity, Pad
@@ -310,10 +310,9 @@ def pad(walk: Walk, node: Any, name: str) -> None:
     if not all(_integer(p) for p in pads):
         raise attribute_error(walk, node, "pads", "integers", quoted([str(p) for p in pads]))
     pads = [int(p) for p in pads]
-    axes = walk.constant(node, 3, "axes")
+    axes = walk.integers(node, 3, "axes")
     dims = (list(range(source.rank)) if axes is None else
-            [normalised_axis(int(a), source.rank, f"node {quoted(node.name)} (Pad): axes")
-             for a in np.asarray(axes).ravel()])
+            walk.dims(node, axes, source.rank, "axes"))
     if len(set(dims)) != len(dims):
         raise attribute_error(walk, node, "axes", "distinct dimensions", quoted(dims))
     if len(pads) != 2 * len(dims):

@@ -14,8 +14,10 @@ import enum
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from symrf.errors import NetworkError, SymrfError
-from symrf.importers.onnx_check import label, quoted
+from symrf.importers.onnx_check import attribute_error, label, quoted
 from symrf.importers.onnx_dims import Atom, Dims, Map, Size
 from symrf.importers.onnx_load import Shapes
 from symrf.importers.onnx_wire import KEPT_BYTES, shape_only
@@ -106,6 +108,25 @@ class Walk:
                 f"symrf does not read (external data, or over {KEPT_BYTES} bytes: a weight); "
                 "store it in the model as a small constant")
         return value
+
+    def integers(self, node: Any, index: int, what: str) -> list[int] | None:
+        """Input ``index`` of ``node`` as a list of integers (None when omitted)."""
+        value = self.constant(node, index, what)
+        if value is None:
+            return None
+        array = np.asarray(value)
+        if array.dtype.kind not in "iu":
+            raise attribute_error(self, node, what, "integers",
+                                  quoted([str(v) for v in array.ravel().tolist()]))
+        return [int(v) for v in array.ravel()]
+
+    def dims(self, node: Any, values: Any, rank: int, what: str) -> list[int]:
+        """Dimension indices (negative ones count from the end) of a rank-``rank`` tensor."""
+        found = [int(v) for v in values]
+        if any(not -rank <= v < rank for v in found):
+            raise attribute_error(self, node, what, f"dimensions from {-rank} to {rank - 1} "
+                                  f"(its input has rank {rank})", quoted(found))
+        return [v % rank for v in found]
 
     def shape(self, name: str) -> list[Size] | None:
         """The inferred shape of tensor ``name``."""
