@@ -159,3 +159,8 @@ MAX_ONNX_FIELDS = 1_000_000
 """Most protobuf fields read from a large ONNX file outside its skipped weight data: a model
 of 100,000 nodes has a few hundred thousand; a file of millions of tiny fields would take
 minutes to walk and is refused instead."""
+
+MAX_ONNX_NODES = 200_000
+"""Most nodes in an ONNX graph: importing and analysing takes about 30 microseconds per node
+(100,000 nodes in a few seconds), and 16 MiB of graph can hold 700,000 nameless nodes,
+minutes of work. The largest exported networks have tens of thousands."""

@@ -239,11 +239,23 @@ def chains(draw: Any) -> tuple[Chain, list[int]]:
 # ------------------------------------------------------------------ valid chains: the truth
 
 
+def _evaluator(model: Any) -> Any:
+    """ONNX's reference evaluator, with MaxPool read as LpPool of the same geometry (the
+    evaluator's MaxPool takes 2-D pads in the wrong order and fails on 1-D pads; the
+    dependency sets are the same)."""
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    for node in probe.graph.node:
+        if node.op_type == "MaxPool":
+            node.op_type = "LpPool"
+    return ReferenceEvaluator(probe)
+
+
 def _reference(model: Any, sizes: list[int]) -> Any:
     """For each one-hot input pixel, which output positions it changes (ONNX's evaluator)."""
     count = math.prod(sizes)
     eye = np.eye(count + 1, count, dtype=np.float32).reshape(count + 1, 1, *sizes)
-    out = ReferenceEvaluator(model).run(None, {"x": eye})[0]  # the last input is all zeros
+    out = _evaluator(model).run(None, {"x": eye})[0]  # the last input is all zeros
     return out[:-1] != out[-1:]
 
 
@@ -319,7 +331,7 @@ def _lengths(model: Any) -> list[int] | None:
     image = np.zeros([d.dim_value for d in x], np.float32)
     shapes = {"x": list(image.shape)}
     try:
-        values = ReferenceEvaluator(probe).run(None, {"x": image})
+        values = _evaluator(probe).run(None, {"x": image})
     except ValueError:  # a reflected pad wider than its input (numpy's pad refuses)
         return None
     for node, value in zip(model.graph.node, values, strict=True):

@@ -773,3 +773,12 @@ def test_a_long_chain_gives_the_rows_of_the_same_sequential():
     assert [layer.name for layer in net.layers[:2]] == ["r0", "r1"] and len(net.layers) == count + 1
     report = symrf.evaluate(net, input_size=9)
     assert (report.rf, report.jump, report.size) == ((3, 3), (2, 2), (4, 4))
+
+
+def test_a_graph_past_the_node_limit_is_refused_before_any_work(monkeypatch):
+    monkeypatch.setattr("symrf.importers.onnx_check.MAX_ONNX_NODES", 10)
+    nodes = [helper.make_node("Relu", [f"t{i}" if i else "x"], [f"t{i + 1}"]) for i in range(11)]
+    with pytest.raises(symrf.errors.TooLargeError, match=r"^ONNX model: the graph has 11 nodes, "
+                       r"more than symrf's limit of 10; export the part of the network"):
+        from_onnx(image_model(nodes))
+    assert len(from_onnx(image_model(nodes[:10])).layers) == 10

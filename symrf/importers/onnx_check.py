@@ -26,7 +26,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from symrf.errors import NetworkError
+from symrf.errors import NetworkError, TooLargeError
+from symrf.limits import MAX_ONNX_NODES
 
 _WINDOWS = frozenset({"Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool"})
 """Ops with kernel_shape/strides/dilations/pads/auto_pad (the window family)."""
@@ -105,8 +106,13 @@ def check_graph(model: Any, where: str) -> int:
     Raises:
         NetworkError: A name is not UTF-8, the opset is outside ONNX's known range, the graph
             has no outputs, two nodes write one tensor, or a node breaks its schema.
+        TooLargeError: The graph has more than :data:`~symrf.limits.MAX_ONNX_NODES` nodes.
     """
     graph = model.graph
+    if len(graph.node) > MAX_ONNX_NODES:
+        raise TooLargeError(f"{where}: the graph has {len(graph.node)} nodes, more than symrf's "
+                            f"limit of {MAX_ONNX_NODES}; export the part of the network to "
+                            "analyse.")
     opset = _opset(model, where)
     _utf8(graph.name, "the graph's name", where)
     for value in (*graph.input, *graph.output, *graph.value_info):
