@@ -782,3 +782,13 @@ def test_a_graph_past_the_node_limit_is_refused_before_any_work(monkeypatch):
                        r"more than symrf's limit of 10; export the part of the network"):
         from_onnx(image_model(nodes))
     assert len(from_onnx(image_model(nodes[:10])).layers) == 10
+
+
+def test_auto_pad_with_one_length_unknown_is_tf_same_on_every_axis():
+    node, weight = conv("c", "x", "y", k=2, auto_pad="SAME_UPPER", strides=[1, 2])
+    model = build([node], [weight], shape=("b", 1, "h", "w"))
+    net = from_onnx(model)
+    assert net.layers[0].padding == (symrf.Padding.SAME, symrf.Padding.SAME)
+    fixed = symrf.evaluate(from_onnx(model, input_size=(H, W)), input_size=(H, W))
+    report = brute_force(model, net)
+    assert (report.rf, report.left, report.size) == (fixed.rf, fixed.left, fixed.size)

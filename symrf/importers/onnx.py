@@ -8,6 +8,11 @@ dimensions are spatial is followed through every reshape and transpose
 (``symrf.importers.onnx_dims``), never assumed from an op's name. The model's input is
 ``N, C, spatial...`` (ONNX's convolution layout).
 
+A model file is untrusted: it is read by symrf's one file reader (``symrf.files``; large
+files without their weight data, ``symrf.importers.onnx_wire``), and every node is checked
+against ONNX's operator schema before the walk (``symrf.importers.onnx_check``), so a
+malformed model ends in one error line naming the node and the attribute.
+
 The ``onnx`` package is imported when a model is read, never by ``import symrf``.
 
 >>> import onnx

@@ -121,7 +121,7 @@ def check_graph(model: Any, where: str) -> int:
         _utf8(tensor.name, "the name of an initializer", where)
     if not graph.output:
         raise NetworkError(f"{where}: the graph has no outputs; export the model with its "
-                           "output (or give upto=... to end at a node).")
+                           "output.")
     written: dict[str, int | str] = {value.name: "a graph input" for value in graph.input}
     for tensor in graph.initializer:
         if tensor.name in written and written[tensor.name] != "a graph input":
@@ -157,7 +157,7 @@ def _opset(model: Any, where: str) -> int:
     return versions[0]
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1024)  # op types come from files: bounded
 def _schema(op_type: str, opset: int) -> Any:
     from onnx import defs
 
@@ -184,8 +184,8 @@ def check_node(node: Any, index: int, opset: int, where: str) -> None:
     schema = _schema(node.op_type, opset)
     if schema is None:
         raise NetworkError(f"{where}: {label(node, index)}: {quoted(node.op_type)} is no "
-                           f"operator of ONNX opset {opset}; export the model with standard "
-                           "operators (or analyse up to the node before it with upto=...).")
+                           f"operator of ONNX opset {opset}; export the model with the "
+                           "standard operators of its opset.")
     seen: set[str] = set()
     for attribute in node.attribute:
         _attribute(node, index, attribute, schema, seen, opset, where)

@@ -97,6 +97,8 @@ def _window_pads(walk: Walk, node: Any, source: Map, attributes: dict, kernel: S
                                             stride=strides[k], dilation=dilations[k]))
             except NetworkError as error:
                 raise walk.error(node, str(error)) from None
+        if any(Padding.SAME in pair for pair in pairs):  # TF's SAME on every axis (it is
+            return [Padding.SAME] * count, [Padding.SAME] * count  # SAME_UPPER, any stride)
         return [p[0] for p in pairs], [p[1] for p in pairs]
     if mode == "VALID":
         return [0] * count, [0] * count
