@@ -253,6 +253,7 @@ def run(argv: Sequence[str]) -> str:
         size = None  # solving for the input size replaces the spec's
     if args.verb == "convert":
         try:
+            analyze(spec.network, input_size=size)  # write only what analyze reads back
             return write(spec, args.output, size)
         except SymrfError as error:
             raise located(error, args.target) from None

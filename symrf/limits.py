@@ -21,8 +21,10 @@ from fractions import Fraction
 from symrf.errors import TooLargeError
 
 MAX_FILE_BYTES = 16 * 2**20
-"""Largest spec or model file read (16 MiB): the largest real spec is a few hundred KB, and
-a file is read whole into memory. Checked on the file's size before reading."""
+"""Largest spec file read (16 MiB), and largest ONNX graph once its weight data is left out
+(:data:`MAX_ONNX_BYTES`): the largest real spec is a few hundred KB, the graph of a model of
+100,000 nodes a few MB, and what is read is held in memory. Checked on the file's size
+before reading (:mod:`symrf.files`)."""
 
 MAX_NESTING = 64
 """Deepest nesting of ``repeat``/``parallel`` blocks (and of graphs within them). Real
@@ -162,3 +164,21 @@ def printable(number: int | Fraction) -> int | Fraction:
             "formula."
         )
     return number
+
+
+MAX_ONNX_BYTES = 2**31 - 1
+"""Largest ONNX file read (2 GiB, protobuf's own limit for one message; larger models keep
+their weights as external data, which symrf never reads). A file above
+:data:`MAX_FILE_BYTES` is read field by field: the data of its weight tensors is skipped
+with a seek, never read, and what is kept (graph, attributes, small constants) may be at
+most :data:`MAX_FILE_BYTES`, so memory stays bounded whatever the file holds."""
+
+MAX_ONNX_FIELDS = 1_000_000
+"""Most protobuf fields read from a large ONNX file outside its skipped weight data: a model
+of 100,000 nodes has a few hundred thousand; a file of millions of tiny fields would take
+minutes to walk and is refused instead."""
+
+MAX_ONNX_NODES = 200_000
+"""Most nodes in an ONNX graph: importing and analysing takes about 30 microseconds per node
+(100,000 nodes in a few seconds), and 16 MiB of graph can hold 700,000 nameless nodes,
+minutes of work. The largest exported networks have tens of thousands."""

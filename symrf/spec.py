@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,8 +29,10 @@ from typing import Any
 
 import sympy
 
+from symrf import files
 from symrf.errors import SpecError, SymrfError
 from symrf.expressions import parse
+from symrf.files import shown as _shown
 from symrf.layers.base import Layer, Param
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import INPUT, Graph, Node
@@ -101,23 +102,7 @@ def read_text(source: str, limit: int = MAX_FILE_BYTES) -> str:
 
 def read_bytes(source: str, limit: int = MAX_FILE_BYTES) -> bytes:
     """The bytes of the regular file ``source``, at most ``limit`` of them (else an error)."""
-    try:
-        info = os.stat(source)
-        if not stat.S_ISREG(info.st_mode):
-            raise SpecError(f"{_shown(source)}: not a regular file ({_kind(info.st_mode)}); "
-                            "give the path of a spec file.")
-        if info.st_size > limit:
-            raise SpecError(f"{_shown(source)}: {info.st_size} bytes, more than the limit of "
-                            f"{limit} bytes ({limit // 2**20} MiB) for one file.")
-        with open(source, "rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as error:
-        reason = error.strerror or type(error).__name__
-        raise SpecError(f"{_shown(source)}: cannot read the file ({reason}); check the "
-                        "path.") from None
-    if len(data) > limit:
-        raise SpecError(f"{_shown(source)}: more than the limit of {limit} bytes for one file.")
-    return data
+    return files.read_bytes(source, limit, kind="a spec file")
 
 
 def _is_directory(source: str) -> bool:
@@ -125,17 +110,6 @@ def _is_directory(source: str) -> bool:
         return os.path.isdir(source)
     except (OSError, ValueError):  # a name the OS refuses: reported when it is read
         return False
-
-
-def _kind(mode: int) -> str:
-    kinds = [(stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
-             (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")]
-    return next((label for test, label in kinds if test(mode)), "not a file")
-
-
-def _shown(text: str) -> str:
-    """A path or name shortened for a message."""
-    return text if len(text) <= 120 else text[:60] + "..." + text[-40:]
 
 
 def loads(text: str, format: str, source: str = "<spec>") -> Spec:

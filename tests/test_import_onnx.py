@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
+import re
 import warnings
 
 import numpy as np
@@ -31,7 +33,10 @@ import symrf  # noqa: E402
 from symrf.engine import analyze  # noqa: E402
 from symrf.errors import NetworkError, SpecError  # noqa: E402
 from symrf.importers.onnx import from_onnx, load_onnx_target  # noqa: E402
+from symrf.importers.onnx_load import load_model  # noqa: E402
 from symrf.layers.resample import Mode, Upsample  # noqa: E402
+
+from fuzz_harness import check_cli, cli_isolated, run_cli  # noqa: E402
 
 # -- autograd truth ------------------------------------------------------------------------
 
@@ -443,8 +448,9 @@ def test_corrupt_huge_and_missing_files_give_one_line(tmp_path, monkeypatch):
     corrupt.write_bytes(b"\x08\x07garbage\xff\xff\xff")
     with pytest.raises(SpecError, match=r"bad.onnx: not a valid ONNX model"):
         from_onnx(corrupt)
-    monkeypatch.setattr("symrf.importers.onnx_load.MAX_BYTES", 4)
-    with pytest.raises(SpecError, match=r"bad.onnx: the file has \d+ bytes, more than"):
+    monkeypatch.setattr("symrf.importers.onnx_wire.MAX_ONNX_BYTES", 4)
+    with pytest.raises(SpecError, match=r"bad.onnx: 12 bytes, more than the limit of 4 bytes "
+                       r"for an ONNX model; store the weights as external data"):
         from_onnx(corrupt)
     with pytest.raises(SpecError, match="cannot read the file"):
         from_onnx(tmp_path / "missing.onnx")
@@ -466,3 +472,323 @@ def test_import_symrf_does_not_import_onnx():
     code = "import sys, symrf; print('onnx' in sys.modules, 'torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.split() == ["False", "False"]
+
+
+# -- hostile models (issue 18): one line naming node, attribute, expected and found -------
+
+
+def image_model(nodes, weights=(), *, opset=18, outputs=None, shape=(1, 3, 8, 8)):
+    """A model reading a 3-channel 8x8 image ``x``; ``weights`` are (name, array)."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))
+    if outputs is None:
+        outputs = [helper.make_tensor_value_info(nodes[-1].output[0], TensorProto.FLOAT, None)]
+    inits = [onnx.numpy_helper.from_array(value, name) for name, value in weights]
+    graph = helper.make_graph(nodes, "hostile", [x], outputs, initializer=inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+
+
+WEIGHT = ("w", np.ones((3, 3, 3, 3), np.float32))
+
+
+def conv_model(**attributes):
+    return image_model([helper.make_node("Conv", ["x", "w"], ["y"], name="c", **attributes)],
+                       [WEIGHT])
+
+
+def node_with(op, attributes, inputs=("x",), weights=()):
+    """A node whose attributes are given as AttributeProtos (any type, any value)."""
+    node = helper.make_node(op, list(inputs), ["y"], name="n")
+    node.attribute.extend(attributes)
+    return image_model([node], weights)
+
+
+def one(op, name, inputs=("x",), weights=(), opset=18, **attributes):
+    return image_model([helper.make_node(op, list(inputs), ["y"], name=name, **attributes)],
+                       weights, opset=opset)
+
+
+AUTO_PAD = (r"node 'c' \(Conv\): attribute 'auto_pad': expected one of 'NOTSET', "
+            r"'SAME_UPPER', 'SAME_LOWER', 'VALID' \(exact spelling\), found ")
+RANK = r"values \(one per spatial axis of its rank-4 input\), found "
+SCALES = [("s", None)]
+
+REFUSED = {
+    # wrong answers before: read as something else
+    "auto_pad lower case": (conv_model(auto_pad="same_upper"), AUTO_PAD + "'same_upper'"),
+    "auto_pad misspelt": (conv_model(auto_pad="SAME_UPPPER"), AUTO_PAD + "'SAME_UPPPER'"),
+    "auto_pad empty": (conv_model(auto_pad=""), AUTO_PAD + "''"),
+    "kernel_shape 5x5, weights 3x3": (
+        conv_model(kernel_shape=[5, 5]),
+        (r"attribute 'kernel_shape': expected \[3, 3\] \(the spatial shape of weight 'w'\), "
+        r"found \[5, 5\]")),
+    "kernel_shape rank 3 on 2-D": (conv_model(kernel_shape=[3, 3, 3]),
+                                   r"'kernel_shape': expected 2 " + RANK + r"3: \[3, 3, 3\]"),
+    "pads of length 8": (conv_model(pads=[1] * 8),
+                         (r"'pads': expected 4 values \(a begin and an end for each spatial "
+                         r"axis of its rank-4 input\), found 8")),
+    "strides of length 5": (conv_model(strides=[1] * 5), r"'strides': expected 2 " + RANK + "5"),
+    "group 0": (conv_model(group=0), r"'group': expected an integer >= 1, found 0\."),
+    "group -1": (conv_model(group=-1), r"'group': expected an integer >= 1, found -1\."),
+    "group 7 with 3 channels": (conv_model(group=7),
+                                (r"'group': expected a divisor of the input's 3 channels, "
+                                r"found 7\.")),
+    "Pad mode mirror": (
+        one("Pad", "p", ["x", "pads"], [("pads", np.zeros(8, np.int64))], mode="mirror"),
+        (r"node 'p' \(Pad\): attribute 'mode': expected one of 'constant', 'reflect', 'edge', "
+        r"'wrap' \(exact spelling\), found 'mirror'\.")),
+    "Transpose perm [0, 0, 1, 1]": (
+        one("Transpose", "t", perm=[0, 0, 1, 1]),
+        (r"node 't' \(Transpose\): attribute 'perm': expected a permutation of 0\.\.3 \(one "
+        r"entry per dimension of its rank-4 input\), found \[0, 0, 1, 1\]\.")),
+    "Transpose perm [0, 1]": (one("Transpose", "t", perm=[0, 1]),
+                              r"'perm': expected a permutation of 0\.\.3 .*found \[0, 1\]"),
+    "Resize scales of length 6": (
+        one("Resize", "r", ["x", "", "s"], [("s", np.ones(6, np.float32))]),
+        (r"node 'r' \(Resize\): input 'scales': expected 4 values \(one per dimension of its "
+        r"rank-4 input\), found 6")),
+    "opset 0": (one("Relu", "a", opset=0), (r"imports opset 0 of the default ONNX domain; "
+                r"expected one opset from 1 to \d+")),
+    "opset -1": (one("Relu", "a", opset=-1), r"imports opset -1 of the default ONNX domain"),
+    "opset 10**6": (one("Relu", "a", opset=10**6), r"imports opset 1000000 of the default"),
+    "two nodes write one tensor": (
+        image_model([helper.make_node("Relu", ["x"], ["y"], name="a"),
+                     helper.make_node("Sigmoid", ["x"], ["y"], name="b")]),
+        (r"node 'b' \(Sigmoid\) writes tensor 'y', which node 'a' \(Relu\) already holds; "
+        r"each tensor has one producer")),
+    # hangs before: factors checked against the phase limit before any loop
+    "Resize nearest by 1e9": (
+        one("Resize", "r", ["x", "", "s"], [("s", np.array([1, 1, 1e9, 1e9], np.float32))]),
+        (r"node 'r' \(Resize\): resizes dimension 2 by 1e\+09, more than symrf's limit of "
+        r"16384 for one upsampling factor")),
+    "Resize to sizes 2**40": (
+        one("Resize", "r", ["x", "", "", "s"],
+            [("s", np.array([1, 3, 2**40, 2**40], np.int64))]),
+        r"resizes dimension 2 by 1\.37439e\+11, more than symrf's limit of 16384"),
+    "Upsample opset 7 by 1e6": (
+        one("Upsample", "u", opset=7, scales=[1.0, 1.0, 1e6, 1e6]),
+        r"node 'u' \(Upsample\): resizes dimension 2 by 1e\+06, more than symrf's limit"),
+    # tracebacks before
+    "kernel_shape [3] on 2-D": (conv_model(kernel_shape=[3]), r"'kernel_shape': expected 2 "
+                                + RANK + r"1: \[3\]"),
+    "strides [2] on 2-D": (conv_model(strides=[2]), r"'strides': expected 2 " + RANK + "1"),
+    "pads [1] on 2-D": (conv_model(pads=[1]), r"'pads': expected 4 values .* found 1: \[1\]"),
+    "rank-2 weights": (
+        image_model([helper.make_node("Conv", ["x", "w"], ["y"], name="c")],
+                    [("w", np.ones((3, 3), np.float32))]),
+        (r"node 'c' \(Conv\): input 1 \(weight 'w'\): expected rank 4 \(as its input\), found "
+        r"shape \[3, 3\]")),
+    "pads as one INT": (node_with("Conv", [helper.make_attribute("pads", 1)], ("x", "w"),
+                                  [WEIGHT]),
+                        (r"node 'n' \(Conv\): attribute 'pads': expected a list of ints, found "
+                        r"an int\.")),
+    "strides as a tensor": (
+        node_with("Conv", [helper.make_attribute(
+            "strides", onnx.numpy_helper.from_array(np.array([2, 2], np.int64)))],
+            ("x", "w"), [WEIGHT]),
+        r"attribute 'strides': expected a list of ints, found a tensor\."),
+    "kernel_shape as a graph": (
+        node_with("MaxPool", [helper.make_attribute("kernel_shape",
+                                                    helper.make_graph([], "h", [], []))]),
+        (r"node 'n' \(MaxPool\): attribute 'kernel_shape': expected a list of ints, found a "
+        r"graph\.")),
+    'strides "2"': (node_with("MaxPool", [helper.make_attribute("kernel_shape", [3, 3]),
+                                          helper.make_attribute("strides", "2")]),
+                    r"attribute 'strides': expected a list of ints, found a string\."),
+    "DepthToSpace without blocksize": (
+        one("DepthToSpace", "d"),
+        (r"node 'd' \(DepthToSpace\): attribute 'blocksize': required by DepthToSpace "
+        r"\(opset 18\), found none\.")),
+    "Pad pads [1, 1] on rank 4": (
+        one("Pad", "p", ["x", "pads"], [("pads", np.ones(2, np.int64))]),
+        (r"node 'p' \(Pad\): input 'pads': expected 8 values \(a begin and an end for each "
+        r"dimension of its rank-4 input\), found 2: \[1, 1\]\.")),
+    "Resize scales NaN": (
+        one("Resize", "r", ["x", "", "s"], [("s", np.array([1, 1, np.nan, 2], np.float32))]),
+        r"input 'scales': expected finite numbers > 0, found \[1\.0, 1\.0, nan, 2\.0\]\."),
+    "Resize scales inf": (
+        one("Resize", "r", ["x", "", "s"], [("s", np.array([1, 1, np.inf, 2], np.float32))]),
+        r"input 'scales': expected finite numbers > 0, found \[1\.0, 1\.0, inf, 2\.0\]\."),
+    "Resize scales shorter than the rank": (
+        one("Resize", "r", ["x", "", "s"], [("s", np.array([2, 2], np.float32))]),
+        r"input 'scales': expected 4 values \(one per dimension of its rank-4 input\), found 2"),
+    "Transpose perm [0, 1, 2, 99]": (one("Transpose", "t", perm=[0, 1, 2, 99]),
+                                     r"'perm': expected a permutation of 0\.\.3 .*99\]"),
+    "a graph with no outputs": (
+        image_model([helper.make_node("Relu", ["x"], ["y"], name="a")], outputs=[]),
+        r"the graph has no outputs; export the model with its output"),
+    "an unknown attribute": (conv_model(stride=[2, 2]),
+                             (r"attribute 'stride': expected one of the attributes of Conv "
+                             r"\(opset 18\): auto_pad, dilations, group, kernel_shape, pads, "
+                             r"strides, found an attribute it does not have\.")),
+    "an attribute twice": (
+        node_with("Relu", [helper.make_attribute("alpha", 1.0)] * 2),
+        r"attribute 'alpha': expected one of the attributes of Relu"),
+    "an operator unknown to the opset": (one("Gelu", "g", opset=18),
+                                         (r"node 'g' \(Gelu\): 'Gelu' is no operator of ONNX "
+                                         r"opset 18")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_hostile_models_are_refused_with_one_line(case):
+    model, message = REFUSED[case]
+    with pytest.raises(NetworkError, match=r"^ONNX model: .*" + message) as raised:
+        from_onnx(model)
+    assert "\n" not in str(raised.value)
+
+
+def test_convtranspose_pads_beyond_pytorch_s_output_padding_crop_the_full_map():
+    """ONNX allows pads ``begin > end + output_padding`` (PyTorch's output_padding < stride
+    does not hold): the full transposed map, cropped at each end."""
+    node = helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="up", strides=[1, 1],
+                            pads=[2, 0, 0, 1])
+    model = build([node], [("w", (1, 1, 3, 3))])
+    net = from_onnx(model)
+    assert [layer.op for layer in net.layers[0].layers] == ["convtranspose", "crop"]
+    report = brute_force(model, net)
+    assert report.size == (H + 2 - 2, W + 2 - 1)
+
+
+def test_invalid_utf8_names_and_modes_give_one_line_for_every_verb(tmp_path):
+    pool = helper.make_node("MaxPool", ["x"], ["y"], name="POOLNAME", kernel_shape=[3, 3],
+                            auto_pad="SAME_UPPER")
+    data = image_model([pool]).SerializeToString()
+    for old, new, what in [(b"POOLNAME", b"POOL\xff\xfeME", (r"node #0: name: expected UTF-8 "
+                            r"text, found b'POOL\\xff\\xfeME' \(byte 0xff at offset 4\)")),
+                           (b"SAME_UPPER", b"SAME\xffUPPER", (r"node 'POOLNAME' \(MaxPool\): "
+                            r"attribute 'auto_pad': expected UTF-8 text, found "
+                            r"b'SAME\\xffUPPER'"))]:
+        path = tmp_path / "bad.onnx"
+        path.write_bytes(data.replace(old, new))
+        for argv in (["analyze", str(path)], ["analyze", str(path), "--format", "json"],
+                     ["convert", str(path), "-o", str(tmp_path / "out.toml")]):
+            status, out, err = run_cli(argv)
+            check_cli(status, out, err, argv)
+            assert status == 2 and re.search(what, err), err
+        assert not (tmp_path / "out.toml").exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "urandom", "directory"])
+def test_onnx_targets_that_are_not_regular_files_are_refused_at_once(tmp_path, kind):
+    path = tmp_path / "x.onnx"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    else:
+        path.symlink_to(f"/dev/{kind}")
+    label = {"fifo": "a FIFO", "directory": "a directory"}.get(kind, "a device")
+    status, out, err = cli_isolated(["analyze", str(path)])
+    assert (status, out) == (2, "")
+    assert err == (f"symrf: error: {path}: not a regular file ({label}); give the path of an "
+                   "ONNX model.\n")
+    with pytest.raises(SpecError, match="not a regular file"):
+        from_onnx(path)
+
+
+def test_a_large_model_is_read_without_its_weight_data(tmp_path, monkeypatch):
+    """Above MAX_FILE_BYTES, tensors larger than KEPT_BYTES keep only their shapes."""
+    node, weight = conv("c", "x", "t", k=5, cin=1, cout=64)
+    pool = helper.make_node("MaxPool", ["t"], ["y"], name="pool", kernel_shape=[2, 2],
+                            strides=[2, 2])
+    model = build([node, pool], [weight], shape=(1, 1, 16, 16))
+    path = tmp_path / "big.onnx"
+    onnx.save(model, path)
+    monkeypatch.setattr("symrf.importers.onnx_wire.MAX_FILE_BYTES", 1024)
+    monkeypatch.setattr("symrf.importers.onnx_wire.KEPT_BYTES", 512)
+    read = load_model(str(path))
+    assert read.graph.node == model.graph.node
+    (tensor,) = read.graph.initializer
+    assert (list(tensor.dims), tensor.raw_data) == ([64, 1, 5, 5], b"")
+    report = symrf.evaluate(from_onnx(path), input_size=16)
+    assert (report.rf, report.jump, report.size) == ((6, 6), (2, 2), (6, 6))
+    monkeypatch.setattr("symrf.importers.onnx_wire.MAX_FILE_BYTES", 64)
+    with pytest.raises(SpecError, match=r"big.onnx: the model without its weight data is more "
+                       r"than 64 bytes \(graph, attributes and small constants\), the limit"):
+        load_model(str(path))
+
+
+def test_weights_stored_as_external_data_are_never_opened(tmp_path):
+    node = helper.make_node("Resize", ["x", "", "s"], ["y"], name="up", mode="nearest")
+    model = build([node], [("s", np.array([1, 1, 2, 2], np.float32))])
+    scales = model.graph.initializer[0]
+    scales.ClearField("raw_data")
+    scales.data_location = TensorProto.EXTERNAL
+    entry = scales.external_data.add()
+    entry.key, entry.value = "location", "/dev/zero"
+    with pytest.raises(NetworkError, match=r"node 'up' \(Resize\): scales \(input 2\) comes from "
+                       r"tensor 's', whose data symrf does not read \(external data"):
+        from_onnx(model)
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    (None, ("expected an ONNX file's path (a str or os.PathLike) or an onnx.ModelProto, found "
+           "NoneType.")),
+    (3, "expected an ONNX file's path (a str or os.PathLike) or an onnx.ModelProto, found int."),
+    (b"x.onnx", ("expected an ONNX file's path (a str or os.PathLike) or an onnx.ModelProto, "
+                "found bytes.")),
+])
+def test_from_onnx_refuses_what_is_no_path_or_model(value, message):
+    with pytest.raises(SpecError) as raised:
+        from_onnx(value)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize(("size", "message"), [
+    (0, "input size 0 is not a positive whole number"),
+    (-3, "input size -3 is not a positive whole number"),
+    ((8, 0), "input size 0 is not a positive whole number"),
+    (True, "input size is a bool (True); give an int."),
+    (2.5, "input size is the float 2.5"),
+    (2**70, "input size 1180591620717411303424 is more than an ONNX length holds"),
+])
+def test_from_onnx_refuses_input_sizes_that_are_not_positive_lengths(size, message):
+    with pytest.raises(SpecError) as raised:
+        from_onnx(conv_model(), input_size=size)
+    assert str(raised.value).startswith("ONNX model: " + message), raised.value
+
+
+def test_convert_refuses_what_analyze_refuses(tmp_path):
+    node = helper.make_node("Conv", ["x", "w"], ["y"], name="c")
+    path = tmp_path / "small.onnx"
+    onnx.save(image_model([node], [("w", np.ones((3, 3, 5, 5), np.float32))],
+                          shape=(1, 3, 3, 3)), path)
+    target = tmp_path / "small.toml"
+    errors = []
+    for argv in (["analyze", str(path)], ["convert", str(path), "-o", str(target)]):
+        status, out, err = run_cli(argv)
+        check_cli(status, out, err, argv)
+        errors.append(err)
+    assert errors[0] == errors[1] and "the feature map vanishes" in errors[0]
+    assert not target.exists()
+
+
+def test_a_long_chain_gives_the_rows_of_the_same_sequential():
+    count = 20_000
+    nodes = [helper.make_node("Relu", [f"t{i}" if i else "x"], [f"t{i + 1}"], name=f"r{i}")
+             for i in range(count)]
+    nodes.append(helper.make_node("MaxPool", [f"t{count}"], ["y"], name="pool",
+                                  kernel_shape=[3, 3], strides=[2, 2]))
+    net = from_onnx(image_model(nodes))
+    assert [layer.name for layer in net.layers[:2]] == ["r0", "r1"] and len(net.layers) == count + 1
+    report = symrf.evaluate(net, input_size=9)
+    assert (report.rf, report.jump, report.size) == ((3, 3), (2, 2), (4, 4))
+
+
+def test_a_graph_past_the_node_limit_is_refused_before_any_work(monkeypatch):
+    monkeypatch.setattr("symrf.importers.onnx_check.MAX_ONNX_NODES", 10)
+    nodes = [helper.make_node("Relu", [f"t{i}" if i else "x"], [f"t{i + 1}"]) for i in range(11)]
+    with pytest.raises(symrf.errors.TooLargeError, match=r"^ONNX model: the graph has 11 nodes, "
+                       r"more than symrf's limit of 10; export the part of the network"):
+        from_onnx(image_model(nodes))
+    assert len(from_onnx(image_model(nodes[:10])).layers) == 10
+
+
+def test_auto_pad_with_one_length_unknown_is_tf_same_on_every_axis():
+    node, weight = conv("c", "x", "y", k=2, auto_pad="SAME_UPPER", strides=[1, 2])
+    model = build([node], [weight], shape=("b", 1, "h", "w"))
+    net = from_onnx(model)
+    assert net.layers[0].padding == (symrf.Padding.SAME, symrf.Padding.SAME)
+    fixed = symrf.evaluate(from_onnx(model, input_size=(H, W)), input_size=(H, W))
+    report = brute_force(model, net)
+    assert (report.rf, report.left, report.size) == (fixed.rf, fixed.left, fixed.size)

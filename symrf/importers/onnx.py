@@ -8,6 +8,11 @@ dimensions are spatial is followed through every reshape and transpose
 (``symrf.importers.onnx_dims``), never assumed from an op's name. The model's input is
 ``N, C, spatial...`` (ONNX's convolution layout).
 
+A model file is untrusted: it is read by symrf's one file reader (``symrf.files``; large
+files without their weight data, ``symrf.importers.onnx_wire``), and every node is checked
+against ONNX's operator schema before the walk (``symrf.importers.onnx_check``), so a
+malformed model ends in one error line naming the node and the attribute.
+
 The ``onnx`` package is imported when a model is read, never by ``import symrf``.
 
 >>> import onnx
@@ -28,6 +33,8 @@ import os
 from typing import Any
 
 from symrf.errors import NetworkError, SpecError, SymrfError
+from symrf.files import shown
+from symrf.importers.onnx_check import check_graph, quoted
 from symrf.importers.onnx_dims import Map, dims_of
 from symrf.importers.onnx_fold import fold
 from symrf.importers.onnx_load import (
@@ -44,6 +51,7 @@ from symrf.importers.onnx_walk import GlobalContext, Walk, wrap
 from symrf.layers.base import param
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import INPUT, Graph
+from symrf.limits import abbreviated
 
 __all__ = ["GlobalContext", "from_onnx", "load_onnx_target"]
 
@@ -80,42 +88,67 @@ def from_onnx(
         SpecError: The file is missing, corrupt, too large, or onnx is not installed.
         NetworkError: A node cannot be followed (its message names the node and op type).
     """
-    where = os.fspath(path_or_model) if isinstance(path_or_model, str | os.PathLike) \
-        else "ONNX model"
+    path = os.fspath(path_or_model) if isinstance(path_or_model, str | os.PathLike) else None
+    where = shown(path) if isinstance(path, str) else "ONNX model"
     return _build(load_model(path_or_model), where, input_size, upto, global_context)
 
 
-def _build(model: Any, where: str, input_size: object, upto: str | None,
+def _build(model: Any, where: str, input_size: object, upto: object,
            global_context: GlobalContext | str) -> Graph | Sequential:
     try:
         mode = GlobalContext(global_context.lower() if isinstance(global_context, str)
                              else global_context)
     except ValueError:
-        raise SpecError(f"global_context is {global_context!r}; use 'exclude' or "
+        raise SpecError(f"global_context is {quoted(global_context)}; use 'exclude' or "
                         "'include'.") from None
+    if upto is not None and not isinstance(upto, str):
+        raise SpecError(f"upto is {quoted(upto)}; give an ONNX node or tensor name (a str).")
+    opset = check_graph(model, where)
     image = feature_input(model, where)
     rank = len(image.type.tensor_type.shape.dim)
     if rank < 3:
-        raise SpecError(f"{where}: the input {image.name!r} has rank {rank}; symrf reads "
+        raise SpecError(f"{where}: the input {quoted(image.name)} has rank {rank}; symrf reads "
                         "images laid out as batch, channels, spatial axes (rank 3 or more).")
     if input_size is not None:
-        sizes = param(input_size, "input size")
-        sizes = list(sizes) if isinstance(sizes, tuple) else [sizes] * (rank - 2)
-        if any(not isinstance(s, int) for s in sizes):
-            raise SpecError(f"{where}: input size {input_size!r} must be whole numbers.")
-        model = fix_input_size(model, sizes, where)
+        model = fix_input_size(model, _sizes(input_size, rank, where), where)
     shapes = Shapes(infer_shapes(model, where))
-    walk = Walk(model, shapes, mode, where)
+    walk = Walk(model, shapes, mode, where, opset)
     walk.axes = rank - 2
     walk.values[image.name] = Map(INPUT, dims_of(shapes.get(image.name) or [None] * rank, 2))
     output = _walk(walk, model, upto, where)
     return _network(walk.graph_of(output, model.graph.name or None))
 
 
+def _sizes(input_size: object, rank: int, where: str) -> list[int]:
+    """``input_size`` as one positive length per spatial axis.
+
+    >>> _sizes(8, 4, "m.onnx"), _sizes((8, 9), 4, "m.onnx")
+    ([8, 8], [8, 9])
+    >>> _sizes(0, 4, "m.onnx")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    symrf.errors.SpecError: m.onnx: input size 0 is not a positive whole number; give the ...
+    """
+    try:
+        sizes = param(input_size, "input size")
+    except SymrfError as error:
+        raise SpecError(f"{where}: {error}") from None
+    sizes = list(sizes) if isinstance(sizes, tuple) else [sizes] * (rank - 2)
+    for size in sizes:
+        if not isinstance(size, int) or size < 1:
+            raise SpecError(f"{where}: input size {quoted(size)} is not a positive whole number; "
+                            "give the input length in pixels (>= 1), one per axis or one for "
+                            "all.")
+        if size >= 2**63:
+            raise SpecError(f"{where}: input size {abbreviated(size)} is more than an ONNX "
+                            "length holds (2**63 - 1); give the input length in pixels.")
+    return sizes
+
+
 def _walk(walk: Walk, model: Any, upto: str | None, where: str) -> str:
     """Visit every node in order; return the symrf node of the output (or of ``upto``)."""
     outputs = [value.name for value in model.graph.output]
     for index, node in enumerate(model.graph.node):
+        walk.index = index
         try:
             _visit(walk, node, index)
         except SymrfError as error:
@@ -132,8 +165,9 @@ def _walk(walk: Walk, model: Any, upto: str | None, where: str) -> str:
 def _visit(walk: Walk, node: Any, index: int) -> None:
     if node.domain not in ("", "ai.onnx"):
         raise walk.error(node, f"is in op domain {node.domain!r}; {_UNSUPPORTED}")
-    values = [walk.value(name) for name in node.input if name and name not in walk.weights]
-    if not any(isinstance(value, Map) for value in values):
+    weights = walk.weights
+    if not any(isinstance(walk.value(name), Map) for name in node.input
+               if name and name not in weights):
         for name, value in zip(node.output, fold(walk, node), strict=False):
             walk.values[name] = value
         return

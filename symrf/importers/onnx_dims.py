@@ -222,18 +222,6 @@ class Map:
         return [self.size(j) for j in range(self.rank)]
 
 
-def normalised_axis(axis: int, rank: int, where: str) -> int:
-    """An ONNX axis (negative counts from the end) as an index below ``rank``.
-
-    >>> normalised_axis(-1, 4, "Softmax")
-    3
-    """
-    index = axis + rank if axis < 0 else axis
-    if not 0 <= index < rank:
-        raise NetworkError(f"{where}: axis {axis} is out of range for rank {rank}.")
-    return index
-
-
 def broadcast(maps: Sequence[Map]) -> Map:
     """The dims of an elementwise result: for each dimension, the held factors of the inputs.
 

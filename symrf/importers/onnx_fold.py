@@ -20,6 +20,8 @@ import sympy
 
 from symrf.errors import NetworkError
 from symrf.importers.onnx_dims import as_expr
+from symrf.importers.onnx_walk import Unread
+from symrf.importers.onnx_wire import shape_only
 
 _MAX_ELEMENTS = 10**7
 """Largest constant folded (the size subgraphs are tiny; weights are never folded)."""
@@ -106,8 +108,12 @@ def fold(walk: Any, node: Any) -> list[Any]:
         NetworkError: The node cannot be computed (an unknown length, or an op ONNX's
             reference evaluator does not run).
     """
-    attributes = walk.attributes(node)
     values = [walk.value(name) for name in node.input]
+    weight = next((v for v in values if isinstance(v, Unread)), None)
+    if weight is not None or any(shape_only(a.t) for a in node.attribute if a.HasField("t")):
+        tensor = weight.tensor if weight is not None else node.output[0] if node.output else ""
+        return [Unread(tensor) for _ in node.output]  # a weight, transposed or cast: unused
+    attributes = walk.attributes(node)
     for value in values:
         if value is not None and np.asarray(value).size > _MAX_ELEMENTS:
             raise walk.error(node, "folds a constant too large for a size computation")

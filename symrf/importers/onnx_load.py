@@ -1,10 +1,12 @@
 """Reading an ONNX file safely, fixing its input size, and inferring every tensor's shape.
 
-An ONNX file is untrusted input: its size is checked before it is parsed, decode errors
-become one :class:`~symrf.errors.SpecError` line, and external weight files are never read
-(only shapes matter). A symbolic input dimension (``dim_param``) is a sympy symbol for shape
-bookkeeping; when an input size is given, the model's spatial dimensions are fixed to it
-before shape inference, so every intermediate length is known.
+An ONNX file is untrusted input: it is read by symrf's one file reader (a regular file
+within the size limit, in bounded chunks), decode errors become one
+:class:`~symrf.errors.SpecError` line, and weights are never needed (only shapes matter):
+external weight files are never read, nor the data of large tensors in big files. A
+symbolic input dimension (``dim_param``) is a sympy symbol for shape bookkeeping; when an
+input size is given, the model's spatial dimensions are fixed to it before shape inference,
+so every intermediate length is known.
 
 >>> load_model("no/such/model.onnx")  # doctest: +ELLIPSIS
 Traceback (most recent call last):
@@ -20,10 +22,9 @@ from typing import Any
 import sympy
 
 from symrf.errors import SpecError
+from symrf.files import shown
 from symrf.importers.onnx_dims import Size
-
-MAX_BYTES = 2**31 - 1
-"""Largest file read (protobuf's own limit): larger ones are refused before parsing."""
+from symrf.importers.onnx_wire import read_model
 
 _INSTALL = "install the ONNX extra: pip install 'symrf[onnx]'"
 
@@ -40,31 +41,32 @@ def onnx_module() -> Any:
 def load_model(source: Any) -> Any:
     """An ``onnx.ModelProto`` from a path or a model object, without external weights.
 
+    The file goes through symrf's one reader (:mod:`symrf.files`: a regular file, within the
+    size limits, read in bounded chunks); large weight tensors are left unread
+    (:mod:`symrf.importers.onnx_wire`).
+
     Raises:
-        SpecError: The file is missing, too large, or not a valid ONNX protobuf.
+        SpecError: The file is missing, not a regular file, too large, or not a valid ONNX
+            protobuf.
     """
     onnx = onnx_module()
     if isinstance(source, onnx.ModelProto):
         return source
-    path = os.fspath(source)
+    path = os.fspath(source) if isinstance(source, str | os.PathLike) else None
+    if not isinstance(path, str):
+        raise SpecError(f"expected an ONNX file's path (a str or os.PathLike) or an "
+                        f"onnx.ModelProto, found {type(source).__name__}.")
+    data = read_model(path)
+    model = onnx.ModelProto()
     try:
-        length = os.path.getsize(path)
-    except OSError as error:
-        raise SpecError(f"{path}: cannot read the file ({error.strerror}).") from None
-    if length > MAX_BYTES:
-        raise SpecError(
-            f"{path}: the file has {length} bytes, more than an ONNX protobuf can hold "
-            f"({MAX_BYTES}); store the weights as external data (only shapes are read)."
-        )
-    try:
-        model = onnx.load(path, load_external_data=False)
+        model.ParseFromString(data)
     except Exception as error:  # protobuf's DecodeError and friends: the file is not ONNX
         raise SpecError(
-            f"{path}: not a valid ONNX model ({type(error).__name__}); export it again or "
-            "check the file is complete."
+            f"{shown(path)}: not a valid ONNX model ({type(error).__name__}); export it again "
+            "or check the file is complete."
         ) from None
     if not model.graph.node:
-        raise SpecError(f"{path}: the ONNX graph has no nodes; give an exported model.")
+        raise SpecError(f"{shown(path)}: the ONNX graph has no nodes; give an exported model.")
     return model
 
 
@@ -115,18 +117,19 @@ def infer_shapes(model: Any, where: str) -> Any:
 
 
 class Shapes:
-    """Every tensor's inferred shape, with ``dim_param`` names as sympy symbols."""
+    """Every tensor's inferred shape, with ``dim_param`` names as sympy symbols.
+
+    Shapes are converted when first asked for (a graph of 100,000 nodes has as many).
+    """
 
     def __init__(self, model: Any) -> None:
         self._symbols: dict[str, sympy.Symbol] = {}
-        self.shapes: dict[str, list[Size]] = {}
+        self.shapes: dict[str, list[Size] | None] = {}
         graph = model.graph
         self._named = {d.dim_param for value in graph.input if value.type.HasField("tensor_type")
                        for d in value.type.tensor_type.shape.dim if d.HasField("dim_param")}
-        for value in [*graph.input, *graph.value_info, *graph.output]:
-            if value.type.HasField("tensor_type") and value.type.tensor_type.HasField("shape"):
-                self.shapes[value.name] = [self._size(d) for d in
-                                           value.type.tensor_type.shape.dim]
+        self._values = {value.name: value for value in
+                        [*graph.input, *graph.value_info, *graph.output]}
         for tensor in graph.initializer:
             self.shapes[tensor.name] = list(tensor.dims)
 
@@ -144,4 +147,10 @@ class Shapes:
 
     def get(self, name: str) -> list[Size] | None:
         """The shape of tensor ``name``, if inferred."""
-        return self.shapes.get(name)
+        if name not in self.shapes:
+            value = self._values.get(name)
+            self.shapes[name] = None
+            if (value is not None and value.type.HasField("tensor_type")
+                    and value.type.tensor_type.HasField("shape")):
+                self.shapes[name] = [self._size(d) for d in value.type.tensor_type.shape.dim]
+        return self.shapes[name]

@@ -15,13 +15,16 @@ import math
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
 import sympy
 
+from symrf.importers.onnx_check import attribute_error, quoted
 from symrf.importers.onnx_dims import Map, Size, as_expr
 from symrf.importers.onnx_spatial import Walk, per_axis, placement
 from symrf.layers.base import Layer
 from symrf.layers.pointwise import Identity
 from symrf.layers.resample import Mode, Upsample
+from symrf.limits import MAX_PHASES
 
 _TRANSFORMS = {
     "half_pixel": lambda x, f: (x + Fraction(1, 2)) / f - Fraction(1, 2),
@@ -57,7 +60,12 @@ def nearest_is_floor(transform: str, rounding: str, factor: int) -> bool:
 
 
 def _factors(walk: Walk, node: Any, source: Map) -> list[Any]:
-    """The scale of every ONNX dimension, from scales or sizes."""
+    """The scale of every ONNX dimension, from scales or sizes, checked before any use.
+
+    Raises:
+        NetworkError: Scales or sizes of the wrong length, not finite and positive, or a
+            factor past the phase limit (:data:`~symrf.limits.MAX_PHASES`).
+    """
     attributes = walk.attributes(node)
     if node.op_type == "Upsample" or walk.opset < 11:
         scales = walk.constant(node, 1, "scales") if len(node.input) > 1 else None
@@ -65,14 +73,65 @@ def _factors(walk: Walk, node: Any, source: Map) -> list[Any]:
         scales = attributes.get("scales") if scales is None else scales
     else:
         scales, sizes = walk.constant(node, 2, "scales"), walk.constant(node, 3, "sizes")
-    axes = attributes.get("axes") or list(range(source.rank))
-    factors: list[Any] = [1] * source.rank
-    for index, j in enumerate(int(a) % source.rank for a in axes):
-        if sizes is not None and len(sizes):
+    rank = source.rank
+    given = attributes.get("axes")
+    axes = list(range(rank)) if given is None else walk.dims(node, given, rank, "axes")
+    if len(set(axes)) != len(axes):
+        raise attribute_error(walk, node, "axes", "distinct dimensions", quoted(axes))
+    why = (f"one per dimension of its rank-{rank} input" if given is None else
+           f"one per entry of axes {quoted(axes)}")
+    scales = None if scales is None or not np.asarray(scales).size else np.asarray(scales).ravel()
+    sizes = None if sizes is None or not np.asarray(sizes).size else np.asarray(sizes).ravel()
+    if scales is None and sizes is None:
+        raise walk.error(node, "expected scales or sizes (one of them non-empty), found neither")
+    if sizes is not None:
+        _check(walk, node, "sizes", sizes, len(axes), why, integers=True)
+    else:
+        _check(walk, node, "scales", scales, len(axes), why, integers=False)
+    factors: list[Any] = [1] * rank
+    for index, j in enumerate(axes):
+        if sizes is not None:
             factors[j] = _ratio(sizes[index], source.size(j))
-        elif scales is not None and len(scales):
+        elif scales is not None:
             factors[j] = Fraction(float(scales[index])).limit_denominator(1 << 16)
+    if sizes is not None:
+        factors = _policy(walk, node, attributes, axes, factors)
+    for j, factor in enumerate(factors):
+        if factor is not None and factor > MAX_PHASES:
+            raise walk.error(node, f"resizes dimension {j} by {float(factor):g}, more than "
+                             f"symrf's limit of {MAX_PHASES} for one upsampling factor")
     return factors
+
+
+def _check(walk: Walk, node: Any, what: str, values: Any, count: int, why: str,
+           integers: bool) -> None:
+    """Scales (finite, > 0) or sizes (integers >= 1): ``count`` of them."""
+    if len(values) != count:
+        raise attribute_error(walk, node, what, f"{count} values ({why})",
+                              f"{len(values)}: {quoted(values.tolist())}")
+    if values.dtype == object:  # lengths still symbolic: checked once they are numbers
+        return
+    if integers:
+        good = values.dtype.kind in "iu" and bool((values >= 1).all())
+        expected = "integers >= 1"
+    else:
+        good = values.dtype.kind in "iuf" and bool(np.isfinite(values).all()
+                                                   and (values > 0).all())
+        expected = "finite numbers > 0"
+    if not good:
+        raise attribute_error(walk, node, what, expected, quoted(values.tolist()))
+
+
+def _policy(walk: Walk, node: Any, attributes: dict, axes: list[int],
+            factors: list[Any]) -> list[Any]:
+    """Sizes under keep_aspect_ratio_policy not_larger/not_smaller: one common factor."""
+    policy = attributes.get("keep_aspect_ratio_policy", "stretch")
+    chosen = [factors[j] for j in axes]
+    if policy == "stretch" or len(set(chosen)) == 1:
+        return factors
+    raise attribute_error(walk, node, "keep_aspect_ratio_policy", "'stretch' (or sizes of "
+                          "one ratio on every axis)", f"{policy!r} with ratios "
+                          f"{quoted([str(f) for f in chosen])}")
 
 
 def _ratio(size: Any, before: Size) -> Fraction | None:

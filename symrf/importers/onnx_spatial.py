@@ -17,7 +17,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from symrf.errors import NetworkError
+from symrf.importers.onnx_check import attribute_error, ints, quoted
 from symrf.importers.onnx_dims import Atom, Map, Size
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
@@ -47,6 +50,10 @@ def placement(walk: Walk, node: Any, source: Map) -> list[int | None]:
                 f"{node.op_type} only (reshape the positions back before it)")
         where[axis] = j - 2
     return where
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 
 
 def per_axis(values: Sequence[Any], where: Sequence[int | None], default: Any) -> tuple:
@@ -81,6 +88,7 @@ def _window_pads(walk: Walk, node: Any, source: Map, attributes: dict, kernel: S
                  strides: Sequence[int], dilations: Sequence[int]) -> tuple[list, list]:
     count = len(kernel)
     mode = attributes.get("auto_pad", "NOTSET")
+    pads = ints(walk, node, attributes, "pads", 2 * count, 0, _sides(source))
     if mode in ("SAME_UPPER", "SAME_LOWER"):
         pairs = []
         for k in range(count):
@@ -89,11 +97,74 @@ def _window_pads(walk: Walk, node: Any, source: Map, attributes: dict, kernel: S
                                             stride=strides[k], dilation=dilations[k]))
             except NetworkError as error:
                 raise walk.error(node, str(error)) from None
+        if any(Padding.SAME in pair for pair in pairs):  # TF's SAME on every axis (it is
+            return [Padding.SAME] * count, [Padding.SAME] * count  # SAME_UPPER, any stride)
         return [p[0] for p in pairs], [p[1] for p in pairs]
     if mode == "VALID":
         return [0] * count, [0] * count
-    pads = list(attributes.get("pads", [0] * 2 * count))
     return pads[:count], pads[count:]
+
+
+def _axes(source: Map) -> str:
+    return f"one per spatial axis of its rank-{source.rank} input"
+
+
+def _sides(source: Map) -> str:
+    return f"a begin and an end for each spatial axis of its rank-{source.rank} input"
+
+
+def _spatial(walk: Walk, node: Any, source: Map) -> int:
+    """The number of spatial dimensions (2..) of the node's input; at least one."""
+    if source.rank < 3:
+        raise walk.error(node, f"input 0: expected a tensor laid out as batch, channels, "
+                         f"spatial axes (rank 3 or more), found rank {source.rank}")
+    return source.rank - 2
+
+
+def _weight(walk: Walk, node: Any, source: Map) -> list | None:
+    """The shape of the weight (input 1), checked to have the input's rank, when known."""
+    shape = walk.shape(node.input[1]) if len(node.input) > 1 and node.input[1] else None
+    if shape is not None and len(shape) != source.rank:
+        raise walk.error(node, f"input 1 (weight {quoted(node.input[1])}): expected rank "
+                         f"{source.rank} (as its input), found shape {quoted(shape)}")
+    return shape
+
+
+def _kernel(walk: Walk, node: Any, source: Map, attributes: dict,
+            weight: list | None) -> list[int]:
+    """kernel_shape, which must equal the weight's spatial shape when both are known."""
+    count = _spatial(walk, node, source)
+    given = attributes.get("kernel_shape")
+    spatial = weight[2:] if weight is not None else None
+    if given is None:
+        if spatial is None or any(not isinstance(k, int) for k in spatial):
+            raise walk.error(node, "has no kernel_shape and its weight shape is unknown")
+        return list(spatial)
+    kernel = ints(walk, node, attributes, "kernel_shape", count, 1, _axes(source))
+    if spatial is not None and all(isinstance(k, int) for k in spatial) and kernel != spatial:
+        raise attribute_error(walk, node, "kernel_shape", f"{spatial} (the spatial shape of "
+                              f"weight {quoted(node.input[1])})", quoted(kernel))
+    return kernel
+
+
+def _groups(walk: Walk, node: Any, source: Map, attributes: dict, weight: list | None,
+            transposed: bool) -> None:
+    """``group`` divides the channels, and the weight's channels match the input's."""
+    group = int(attributes.get("group", 1))
+    channels = source.size(1)
+    if not isinstance(channels, int):
+        return
+    if channels % group:
+        raise attribute_error(walk, node, "group", f"a divisor of the input's {channels} "
+                              "channels", str(group))
+    if weight is None or not all(isinstance(d, int) for d in weight[:2]):
+        return
+    reads = weight[0] if transposed else weight[1] * group
+    if reads != channels:
+        layout = "weight dimension 0" if transposed else f"group ({group}) x weight dimension 1"
+        raise walk.error(node, f"input 1 (weight {quoted(node.input[1])}): expected {layout} "
+                         f"to equal the input's {channels} channels, found shape "
+                         f"{quoted(weight)}")
 
 
 def _padding_right(walk: Walk, node: Any, cls: type, begin: tuple, end: tuple) -> dict:
@@ -106,15 +177,13 @@ def window(cls: type[Window]) -> Any:
     def handle(walk: Walk, node: Any, name: str) -> None:
         source = walk.feature(node)
         attributes = walk.attributes(node)
-        kernel = attributes.get("kernel_shape")
-        if kernel is None:
-            weight = walk.shape(node.input[1]) if len(node.input) > 1 else None
-            if weight is None or any(not isinstance(k, int) for k in weight[2:]):
-                raise walk.error(node, "has no kernel_shape and its weight shape is unknown")
-            kernel = weight[2:]
+        weight = _weight(walk, node, source) if cls is Conv else None
+        kernel = _kernel(walk, node, source, attributes, weight)
         count = len(kernel)
-        strides = attributes.get("strides", [1] * count)
-        dilations = attributes.get("dilations", [1] * count)
+        if cls is Conv:
+            _groups(walk, node, source, attributes, weight, transposed=False)
+        strides = ints(walk, node, attributes, "strides", count, 1, _axes(source))
+        dilations = ints(walk, node, attributes, "dilations", count, 1, _axes(source))
         begin, end = _window_pads(walk, node, source, attributes, kernel, strides, dilations)
         where = placement(walk, node, source)
         params: dict[str, Any] = {
@@ -138,19 +207,23 @@ def conv_transpose(walk: Walk, node: Any, name: str) -> None:
     """ConvTranspose: begin pads are symrf's padding, the end pads its output_padding."""
     source = walk.feature(node)
     attributes = walk.attributes(node)
-    weight = walk.shape(node.input[1])
-    kernel = attributes.get("kernel_shape") or (weight[2:] if weight else None)
-    if kernel is None:
-        raise walk.error(node, "has no kernel_shape and its weight shape is unknown")
+    weight = _weight(walk, node, source)
+    kernel = _kernel(walk, node, source, attributes, weight)
+    _groups(walk, node, source, attributes, weight, transposed=True)
     count = len(kernel)
-    strides = attributes.get("strides", [1] * count)
-    dilations = attributes.get("dilations", [1] * count)
-    extra = attributes.get("output_padding", [0] * count)
-    pads = list(attributes.get("pads", [0] * 2 * count))
+    strides = ints(walk, node, attributes, "strides", count, 1, _axes(source))
+    dilations = ints(walk, node, attributes, "dilations", count, 1, _axes(source))
+    extra = ints(walk, node, attributes, "output_padding", count, 0, _axes(source))
+    pads = ints(walk, node, attributes, "pads", 2 * count, 0, _sides(source))
     mode = attributes.get("auto_pad", "NOTSET")
     shape = attributes.get("output_shape")
-    if mode in ("SAME_UPPER", "SAME_LOWER") or shape:
-        pads = []
+    if shape is not None and len(shape) not in (count, source.rank):
+        raise attribute_error(walk, node, "output_shape", f"{count} values ({_axes(source)})",
+                              f"{len(shape)}: {quoted(list(shape))}")
+    if mode == "VALID":
+        pads = [0] * 2 * count
+    elif mode in ("SAME_UPPER", "SAME_LOWER") or shape:
+        pairs = []
         for k in range(count):  # total padding from the output length (ONNX's formula)
             size = source.size(k + 2)
             target = shape[-count + k] if shape else (size * strides[k]
@@ -163,20 +236,28 @@ def conv_transpose(walk: Walk, node: Any, name: str) -> None:
             else:
                 raise walk.error(node, "output_shape needs the input size (input_size=...)")
             first = total // 2 if mode == "SAME_UPPER" else total - total // 2
-            pads.append((first, total - first))
-        pads = [p[0] for p in pads] + [p[1] for p in pads]
+            pairs.append((first, total - first))
+        pads = [p[0] for p in pairs] + [p[1] for p in pairs]
     where = placement(walk, node, source)
     begin, end = pads[:count], pads[count:]
     output_padding = [extra[k] + begin[k] - end[k] for k in range(count)]
-    if any(p < 0 for p in output_padding):
-        raise walk.error(node, f"pads end {end} exceed pads begin {begin} plus output_padding "
-                         f"{list(extra)}; symrf's ConvTranspose crops the end by at most the "
-                         "begin padding")
-    layer = ConvTranspose(
-        kernel=per_axis(kernel, where, 1), stride=per_axis(strides, where, 1),
-        dilation=per_axis(dilations, where, 1), padding=per_axis(begin, where, 0),
-        output_padding=per_axis(output_padding, where, 0),
-    )
+    window: dict[str, Any] = {
+        "kernel": per_axis(kernel, where, 1), "stride": per_axis(strides, where, 1),
+        "dilation": per_axis(dilations, where, 1)}
+    layer: Layer
+    if all(0 <= p < max(s, d) for p, s, d in zip(output_padding, strides, dilations,
+                                                  strict=True)):
+        layer = ConvTranspose(**window, padding=per_axis(begin, where, 0),
+                              output_padding=per_axis(output_padding, where, 0))
+    else:  # ONNX's pads and output_padding need not be PyTorch's: the full map, cut and grown
+        cut = [max(e - x, 0) for e, x in zip(end, extra, strict=True)]
+        grow = [max(x - e, 0) for e, x in zip(end, extra, strict=True)]
+        parts: list[Layer] = [ConvTranspose(**window)]
+        if any(begin) or any(cut):
+            parts.append(Crop(left=per_axis(begin, where, 0), right=per_axis(cut, where, 0)))
+        if any(grow):
+            parts.append(Pad(left=0, right=per_axis(grow, where, 0)))
+        layer = Sequential(*parts)
     channels = walk.shape(node.output[0])
     dims = (source.dims[0], (Atom(None, channels[1] if channels else None),),
             *source.dims[2:])
@@ -216,10 +297,31 @@ def pad(walk: Walk, node: Any, name: str) -> None:
     """
     source = walk.feature(node)
     attributes = walk.attributes(node)
-    pads = walk.constant(node, 1, "pads")
-    pads = list(attributes["pads"]) if pads is None else [int(p) for p in pads.ravel()]
-    axes = walk.constant(node, 3, "axes")
-    dims = list(range(source.rank)) if axes is None else [int(a) % source.rank for a in axes]
+    if attributes.get("mode") == "wrap" and walk.opset < 19:
+        raise attribute_error(walk, node, "mode", "'constant', 'reflect' or 'edge' (wrap is "
+                              "opset 19's)", "'wrap'")
+    if walk.opset < 11:
+        pads = attributes.get("pads", attributes.get("paddings"))
+        if pads is None:
+            raise attribute_error(walk, node, "pads", "a list of ints", "none")
+    else:
+        given = walk.constant(node, 1, "pads")
+        if given is None:
+            raise walk.error(node, "input 1 (pads): expected a constant, found none")
+        pads = list(np.asarray(given).ravel())
+    if not all(_integer(p) for p in pads):
+        raise attribute_error(walk, node, "pads", "integers", quoted([str(p) for p in pads]))
+    pads = [int(p) for p in pads]
+    axes = walk.integers(node, 3, "axes")
+    dims = (list(range(source.rank)) if axes is None else
+            walk.dims(node, axes, source.rank, "axes"))
+    if len(set(dims)) != len(dims):
+        raise attribute_error(walk, node, "axes", "distinct dimensions", quoted(dims))
+    if len(pads) != 2 * len(dims):
+        why = (f"a begin and an end for each dimension of its rank-{source.rank} input"
+               if axes is None else f"a begin and an end for each of its {len(dims)} axes")
+        raise attribute_error(walk, node, "pads", f"{2 * len(dims)} values ({why})",
+                              f"{len(pads)}: {quoted(pads)}")
     grow, cut = [[0] * walk.axes for _ in range(2)], [[0] * walk.axes for _ in range(2)]
     for index, j in enumerate(dims):
         begin, end = pads[index], pads[index + len(dims)]
@@ -245,8 +347,13 @@ def depth_space(cls: type[PixelShuffle] | type[PixelUnshuffle]) -> Any:
 
     def handle(walk: Walk, node: Any, name: str) -> None:
         source = walk.feature(node)
+        _spatial(walk, node, source)
         placement(walk, node, source)
         factor = int(walk.attributes(node)["blocksize"])
+        depth = source.size(1)
+        if cls is PixelShuffle and isinstance(depth, int) and depth % (factor * factor):
+            raise attribute_error(walk, node, "blocksize", f"a block whose square divides "
+                                  f"the input's {depth} channels", str(factor))
         channels = walk.shape(node.output[0])
         dims = (source.dims[0], (Atom(None, channels[1] if channels else None),),
                 *source.dims[2:])

@@ -16,8 +16,10 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
+import sympy
 
-from symrf.importers.onnx_dims import Atom, Map, broadcast, normalised_axis
+from symrf.importers.onnx_check import attribute_error, quoted
+from symrf.importers.onnx_dims import Atom, Map, broadcast
 from symrf.importers.onnx_spatial import reduce_positions
 from symrf.layers.base import Layer
 from symrf.layers.parallel import Merge
@@ -111,7 +113,7 @@ def concat(walk: Walk, node: Any, name: str) -> None:
     values = walk.inputs(node)
     maps = [v for v in values if isinstance(v, Map)]
     rank = maps[0].rank
-    axis = normalised_axis(int(walk.attributes(node)["axis"]), rank, node.name)
+    (axis,) = walk.dims(node, [walk.attributes(node)["axis"]], rank, "axis")
     if any(m.axes_in(axis) for m in maps):
         raise walk.error(node, f"concatenates along dimension {axis}, which holds spatial "
                          "positions; symrf merges feature maps of the same positions only")
@@ -131,7 +133,7 @@ def statistics(dims_of: Any) -> Any:
 
     def handle(walk: Walk, node: Any, name: str) -> None:
         source = walk.feature(node)
-        spanned = dims_of(node, source.rank, walk.attributes(node), walk.opset)
+        spanned = dims_of(walk, node, source.rank, walk.attributes(node))
         if any(source.axes_in(j) for j in spanned):
             walk.global_context(node, name, source, Identity())
         else:
@@ -141,17 +143,18 @@ def statistics(dims_of: Any) -> Any:
     return handle
 
 
-def _softmax_dims(node: Any, rank: int, attributes: dict, opset: int) -> set[int]:
-    axis = normalised_axis(int(attributes.get("axis", -1 if opset >= 13 else 1)), rank,
-                           node.name)
-    return {axis} if opset >= 13 else set(range(axis, rank))
+def _softmax_dims(walk: Walk, node: Any, rank: int, attributes: dict) -> set[int]:
+    (axis,) = walk.dims(node, [attributes.get("axis", -1 if walk.opset >= 13 else 1)], rank,
+                        "axis")
+    return {axis} if walk.opset >= 13 else set(range(axis, rank))
 
 
-def _layer_norm_dims(node: Any, rank: int, attributes: dict, opset: int) -> set[int]:
-    return set(range(normalised_axis(int(attributes.get("axis", -1)), rank, node.name), rank))
+def _layer_norm_dims(walk: Walk, node: Any, rank: int, attributes: dict) -> set[int]:
+    (axis,) = walk.dims(node, [attributes.get("axis", -1)], rank, "axis")
+    return set(range(axis, rank))
 
 
-def _instance_dims(node: Any, rank: int, attributes: dict, opset: int) -> set[int]:
+def _instance_dims(walk: Walk, node: Any, rank: int, attributes: dict) -> set[int]:
     return set(range(2, rank))
 
 
@@ -159,8 +162,8 @@ def reduce(walk: Walk, node: Any, name: str) -> None:
     """ReduceMean/Max/Sum/...: whole-input along the spatial axes reduced."""
     source = walk.feature(node)
     attributes = walk.attributes(node)
-    axes = walk.constant(node, 1, "axes") if len(node.input) > 1 else None
-    axes = attributes.get("axes") if axes is None else [int(a) for a in axes.ravel()]
+    axes = walk.integers(node, 1, "axes") if len(node.input) > 1 else None
+    axes = attributes.get("axes") if axes is None else axes
     if node.op_type in ("ArgMax", "ArgMin"):
         axes = [attributes.get("axis", 0)]
     if not axes:
@@ -168,7 +171,7 @@ def reduce(walk: Walk, node: Any, name: str) -> None:
             walk.emit(node, name, source, Identity())
             return
         axes = list(range(source.rank))
-    reduced = {normalised_axis(int(a), source.rank, node.name) for a in axes}
+    reduced = set(walk.dims(node, axes, source.rank, "axes"))
     reduce_positions(walk, node, name, source, reduced, bool(attributes.get("keepdims", 1)))
 
 
@@ -181,6 +184,10 @@ def matmul(walk: Walk, node: Any, name: str) -> None:
         raise walk.error(node, "multiplies two feature maps (attention); symrf does not "
                          "model attention: analyse up to the node before it (upto=...)")
     gemm = node.op_type == "Gemm"
+    for value in (first, second):
+        if gemm and isinstance(value, Map) and value.rank != 2:
+            raise walk.error(node, f"expected matrices (rank 2) as Gemm's inputs, found a "
+                             f"feature map of rank {value.rank}; flatten it first")
     if isinstance(first, Map):
         source = first
         contracted = (0 if attributes.get("transA", 0) else 1) if gemm else source.rank - 1
@@ -191,7 +198,7 @@ def matmul(walk: Walk, node: Any, name: str) -> None:
     shape = walk.shape(node.output[0])
     out = contracted if not gemm else (1 if source is first else 0)
     dims = list(source.dims)
-    dims[contracted] = (Atom(None, shape[out] if shape else None),)
+    dims[contracted] = (Atom(None, shape[out] if shape and out < len(shape) else None),)
     if gemm and source is first and attributes.get("transA", 0):
         dims.reverse()
     held = source.axes_in(contracted)
@@ -207,8 +214,11 @@ def matmul(walk: Walk, node: Any, name: str) -> None:
 def flatten(walk: Walk, node: Any, name: str) -> None:
     """Flatten: dimensions regrouped (positions kept, merged with other factors)."""
     source = walk.feature(node)
-    axis = int(walk.attributes(node).get("axis", 1))
-    axis = axis + source.rank if axis < 0 else axis
+    given = int(walk.attributes(node).get("axis", 1))
+    axis = given + source.rank if given < 0 else given
+    if not 0 <= axis <= source.rank:
+        raise attribute_error(walk, node, "axis", f"an axis from {-source.rank} to "
+                              f"{source.rank} (its input has rank {source.rank})", str(given))
     sizes = source.shape()
     shape = walk.shape(node.output[0]) or [_product(sizes[:axis]), _product(sizes[axis:])]
     _regroup(walk, node, name, source, shape)
@@ -237,37 +247,65 @@ def reshape(walk: Walk, node: Any, name: str) -> None:
     if inferred is not None and all(s is not None for s in inferred):
         _regroup(walk, node, name, source, inferred)
         return
-    target = [v for v in np.asarray(walk.constant(node, 1, "shape")).ravel()]
+    attributes = walk.attributes(node)
+    given = attributes.get("shape") if walk.opset < 5 else walk.constant(node, 1, "shape")
+    if given is None:
+        raise walk.error(node, "input 'shape': expected a constant, found none")
+    target = list(np.asarray(given, dtype=object).ravel())
+    if not all(_whole(v) for v in target):
+        raise attribute_error(walk, node, "shape", "integers", quoted([str(v) for v in target]))
+    target = [v if isinstance(v, sympy.Basic) else int(v) for v in target]
+    numbers = [v for v in target if isinstance(v, int)]
+    if numbers.count(-1) > 1 or any(v < -1 for v in numbers):
+        raise attribute_error(walk, node, "shape", "lengths >= 0 and at most one -1",
+                              quoted(target))
     sizes = source.shape()
-    zero = walk.attributes(node).get("allowzero", 0)
-    shape = [sizes[j] if (int(v) == 0 if not hasattr(v, "free_symbols") else False)
-             and not zero else v for j, v in enumerate(target)]
-    if any(not hasattr(v, "free_symbols") and v is not None and int(v) == -1 for v in shape):
-        known = [v for v in shape if hasattr(v, "free_symbols") or int(v) != -1]
-        whole, part = _product(sizes), _product(known)
-        rest = None if whole is None or part is None else whole // part
-        shape = [rest if not hasattr(v, "free_symbols") and int(v) == -1 else v for v in shape]
-    _regroup(walk, node, name, source, [int(v) if isinstance(v, np.integer) else v
-                                        for v in shape])
+    copy = not attributes.get("allowzero", 0)
+    if copy and any(v == 0 and j >= len(sizes) for j, v in enumerate(numbers)):
+        raise attribute_error(walk, node, "shape", f"0 (copy the length) only within the "
+                              f"input's rank {len(sizes)}", quoted(target))
+    shape = [sizes[j] if copy and isinstance(v, int) and v == 0 else v
+             for j, v in enumerate(target)]
+    if -1 in numbers:
+        whole = _product(sizes)
+        part = _product([v for v in shape if not (isinstance(v, int) and v == -1)])
+        rest = None if whole is None or part is None or part == 0 else whole // part
+        shape = [rest if isinstance(v, int) and v == -1 else v for v in shape]
+    _regroup(walk, node, name, source, shape)
+
+
+def _whole(value: Any) -> bool:
+    """An integer: Python's or numpy's (not a bool), or a symbolic length."""
+    if isinstance(value, sympy.Basic):
+        return value.is_integer is not False
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
 
 
 def transpose(walk: Walk, node: Any, name: str) -> None:
     """Transpose: the dimensions permuted (a row of its own, pointwise)."""
     source = walk.feature(node)
-    perm = walk.attributes(node).get("perm") or list(reversed(range(source.rank)))
+    perm = walk.attributes(node).get("perm")
+    if perm is None:
+        perm = list(reversed(range(source.rank)))
+    elif sorted(perm) != list(range(source.rank)):
+        raise attribute_error(walk, node, "perm", f"a permutation of 0..{source.rank - 1} "
+                              f"(one entry per dimension of its rank-{source.rank} input)",
+                              quoted(list(perm)))
     walk.emit(node, name, source, Identity(), source.permuted(perm).dims)
 
 
 def squeeze(walk: Walk, node: Any, name: str) -> None:
     """Squeeze / Unsqueeze: length-1 dimensions removed or inserted."""
     source = walk.feature(node)
-    axes = walk.constant(node, 1, "axes") if len(node.input) > 1 else None
-    axes = walk.attributes(node).get("axes") if axes is None else list(axes.ravel())
+    axes = walk.integers(node, 1, "axes") if len(node.input) > 1 else None
+    axes = walk.attributes(node).get("axes") if axes is None else axes
     if node.op_type == "Unsqueeze":
+        if not axes:
+            raise walk.error(node, "input 'axes': expected the dimensions to insert, found none")
         rank = source.rank + len(axes)
-        moved = source.unsqueezed([normalised_axis(int(a), rank, node.name) for a in axes])
+        moved = source.unsqueezed(walk.dims(node, axes, rank, "axes"))
     else:
-        drop = ([normalised_axis(int(a), source.rank, node.name) for a in axes] if axes
+        drop = (walk.dims(node, axes, source.rank, "axes") if axes
                 else [j for j, size in enumerate(source.shape()) if size == 1])
         moved = source.squeezed(drop)
     walk.emit(node, name, source, Identity(), moved.dims)
@@ -307,14 +345,16 @@ def along(walk: Walk, node: Any, name: str) -> None:
 def _touched(walk: Walk, node: Any, source: Map, attributes: dict) -> set[int]:
     rank = source.rank
     if node.op_type in ("Gather", "Split"):
-        return {normalised_axis(int(attributes.get("axis", 0)), rank, node.name)}
+        return set(walk.dims(node, [attributes.get("axis", 0)], rank, "axis"))
     if node.op_type == "Slice":
-        axes = walk.constant(node, 3, "axes") if len(node.input) > 3 else None
-        axes = attributes.get("axes") if axes is None and walk.opset < 10 else axes
-        count = len(np.asarray(walk.constant(node, 1, "starts")
-                               if len(node.input) > 1 else attributes["starts"]).ravel())
-        axes = range(count) if axes is None else axes
-        return {normalised_axis(int(a), rank, node.name) for a in np.asarray(axes).ravel()}
+        if walk.opset < 10:
+            axes, starts = attributes.get("axes"), attributes.get("starts")
+        else:
+            axes, starts = walk.integers(node, 3, "axes"), walk.integers(node, 1, "starts")
+        if starts is None:
+            raise walk.error(node, "input 'starts': expected a constant, found none")
+        axes = list(range(len(starts))) if axes is None else axes
+        return set(walk.dims(node, axes, rank, "axes"))
     shape = walk.shape(node.output[0])
     if shape is None:
         raise walk.error(node, "has an output of unknown shape")

@@ -14,9 +14,13 @@ import enum
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from symrf.errors import NetworkError, SymrfError
+from symrf.importers.onnx_check import attribute_error, label, quoted
 from symrf.importers.onnx_dims import Atom, Dims, Map, Size
 from symrf.importers.onnx_load import Shapes
+from symrf.importers.onnx_wire import KEPT_BYTES, shape_only
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.context import Context
@@ -32,19 +36,27 @@ class GlobalContext(enum.Enum):
     INCLUDE = "include"
 
 
-Value = Map | Any  # a feature map, or a numpy array (a constant)
+@dataclasses.dataclass(frozen=True)
+class Unread:
+    """A constant whose data symrf does not read (a weight, or computed from one)."""
+
+    tensor: str
+
+
+Value = Map | Unread | Any  # a feature map, a weight, or a numpy array (a constant)
 
 
 class Walk:
     """The state of one import: tensor values, symrf nodes built so far, context nodes."""
 
-    def __init__(self, model: Any, shapes: Shapes, context: GlobalContext, where: str) -> None:
+    def __init__(self, model: Any, shapes: Shapes, context: GlobalContext, where: str,
+                 opset: int) -> None:
         self.graph = model.graph
         self.shapes = shapes
         self.mode = context
         self.where = where
-        self.opset = next((o.version for o in model.opset_import if o.domain in ("",
-                                                                                  "ai.onnx")), 0)
+        self.opset = opset
+        self.index = 0  # of the node being visited, for messages
         self.weights = {tensor.name: tensor for tensor in self.graph.initializer}
         self.values: dict[str, Value] = {}
         self.nodes: list[Node] = []
@@ -59,9 +71,12 @@ class Walk:
         if not name:
             return None
         if name not in self.values and name in self.weights:
-            from onnx import numpy_helper
-
-            self.values[name] = numpy_helper.to_array(self.weights[name])
+            try:
+                self.values[name] = _constant(self.weights[name])
+            except Exception as error:  # numpy/onnx on data that does not fit its shape
+                raise NetworkError(f"{self.where}: initializer {quoted(name)}: cannot read its "
+                                   f"data ({type(error).__name__}: {quoted(str(error))}); "
+                                   "export the model again.") from None
         if name not in self.values:
             raise NetworkError(f"{self.where}: tensor {name!r} is used before it is computed.")
         return self.values[name]
@@ -87,7 +102,31 @@ class Walk:
             raise self.error(
                 node, f"{what} (input {index}) is computed from the image, not a constant; "
                 "export the model with constant sizes (or give input_size)")
+        if isinstance(value, Unread):
+            raise self.error(
+                node, f"{what} (input {index}) comes from tensor {value.tensor!r}, whose data "
+                f"symrf does not read (external data, or over {KEPT_BYTES} bytes: a weight); "
+                "store it in the model as a small constant")
         return value
+
+    def integers(self, node: Any, index: int, what: str) -> list[int] | None:
+        """Input ``index`` of ``node`` as a list of integers (None when omitted)."""
+        value = self.constant(node, index, what)
+        if value is None:
+            return None
+        array = np.asarray(value)
+        if array.dtype.kind not in "iu":
+            raise attribute_error(self, node, what, "integers",
+                                  quoted([str(v) for v in array.ravel().tolist()]))
+        return [int(v) for v in array.ravel()]
+
+    def dims(self, node: Any, values: Any, rank: int, what: str) -> list[int]:
+        """Dimension indices (negative ones count from the end) of a rank-``rank`` tensor."""
+        found = [int(v) for v in values]
+        if any(not -rank <= v < rank for v in found):
+            raise attribute_error(self, node, what, f"dimensions from {-rank} to {rank - 1} "
+                                  f"(its input has rank {rank})", quoted(found))
+        return [v % rank for v in found]
 
     def shape(self, name: str) -> list[Size] | None:
         """The inferred shape of tensor ``name``."""
@@ -115,7 +154,7 @@ class Walk:
 
     def error(self, node: Any, message: str) -> NetworkError:
         """An error naming the node and its op type."""
-        return NetworkError(f"{self.where}: node {node.name!r} ({node.op_type}): {message}.")
+        return NetworkError(f"{self.where}: {label(node, self.index)}: {message}.")
 
     def emit(self, node: Any, name: str, source: Map, layer: Layer,
              dims: Dims | None = None, output: int = 0) -> Map:
@@ -123,8 +162,12 @@ class Walk:
         named = (Sequential(*layer.layers, name=name) if isinstance(layer, Sequential)
                  else dataclasses.replace(layer, name=name))
         self.nodes.append(Node(name, (source.node,), named))
-        result = self._sized(Map(name, source.dims if dims is None else dims), source, layer,
-                             self.shape(node.output[output]))
+        if dims is None and isinstance(layer, Identity) and all(
+                len(atoms) == 1 and isinstance(atoms[0].size, int) for atoms in source.dims):
+            result = Map(name, source.dims)  # pointwise on known lengths: nothing to infer
+        else:
+            result = self._sized(Map(name, source.dims if dims is None else dims), source,
+                                 layer, self.shape(node.output[output]))
         self.values[node.output[output]] = result
         return result
 
@@ -175,6 +218,15 @@ class Walk:
             raise NetworkError(f"{self.where}: the output is the input itself; nothing to "
                                "analyse.")
         return Graph(self.nodes, output, name, context=self.context)
+
+
+def _constant(tensor: Any) -> Value:
+    """An initializer's value: a numpy array, or :class:`Unread` for a weight."""
+    if shape_only(tensor):
+        return Unread(tensor.name)
+    from onnx import numpy_helper
+
+    return numpy_helper.to_array(tensor)
 
 
 def _length(layer: Layer, axis: int, size: Size) -> Size:
