@@ -47,8 +47,21 @@ def symbol(name: str) -> sympy.Symbol:
     >>> symbol("k").is_positive
     True
     """
-    _check_name(name)
-    return sympy.Symbol(name, integer=True, positive=True)
+    made = _SYMBOLS.get(name) if isinstance(name, str) else None
+    if made is None:
+        _check_name(name)
+        made = sympy.Symbol(name, integer=True, positive=True)
+        if len(_SYMBOLS) >= _REMEMBERED:
+            _SYMBOLS.clear()
+        _SYMBOLS[name] = made
+    return made
+
+
+_SYMBOLS: dict[str, sympy.Symbol] = {}
+"""The symbols :func:`symbol` made, by name: a symbol with assumptions costs ~10 us to make
+(sympy keeps only its last 1,000), and binding the values of a network with 10,000 symbols
+by name would otherwise make each one again."""
+_REMEMBERED = 1 << 16
 
 
 def symbols(names: str) -> tuple[sympy.Symbol, ...]:
