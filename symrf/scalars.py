@@ -24,6 +24,7 @@ from symrf.limits import (
     MAX_EXPONENT,
     check_bits,
 )
+from symrf.product import quotient
 
 Scalar: TypeAlias = int | Fraction | sympy.Expr
 """A parameter or figure: an exact number or a sympy expression."""
@@ -220,7 +221,9 @@ def _worth_evaluating(value: sympy.Expr) -> bool:
             return False
         if node.is_Symbol:
             names.add(node)
-    return len(names) <= _EVALUATE_LIMIT
+            if len(names) > _EVALUATE_LIMIT:  # decided: the rest of a long sum is not read
+                return False
+    return True
 
 
 def _huge(node: sympy.Basic, limit: int = MAX_EXPONENT) -> bool:
@@ -286,6 +289,9 @@ def divide(numerator: Scalar, denominator: Scalar) -> Scalar:
         return numerator // denominator  # the common case, without building a Fraction
     if is_number(numerator) and is_number(denominator):
         return exact(Fraction(numerator) / Fraction(denominator))
+    if isinstance(denominator, sympy.Mul) and all(arg.is_Symbol for arg in denominator.args):
+        # A product of strides s0*s1*...: sympy's own quotient, built by merging.
+        return exact(quotient(sympy.sympify(numerator), denominator))
     return exact(sympy.Mul(numerator, sympy.Pow(denominator, -1)))
 
 
