@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import sympy
 
 from symrf.errors import NetworkError
+from symrf.product import product
 from symrf.scalars import (
     Scalar,
     divide,
@@ -82,12 +83,17 @@ class IntervalMap:
         >>> IntervalMap(2, 0, 1).then(IntervalMap(1, -1, 2))
         IntervalMap(scale=2, lo=-2, width=5)
         """
+        scale = self.scale
+        width = self.width + product(scale, second.width)
+        # Along a chain the narrowest path is the only path: the same formula, built once.
+        same = self.narrow is self.width and second.narrow is second.width
         return IntervalMap(
-            self.scale * second.scale,
-            self.lo + self.scale * second.lo,
-            self.width + self.scale * second.width,
-            self.narrow + self.scale * second.narrow,
-            _spread(self.spread, self.scale * second.spread),
+            product(scale, second.scale),
+            self.lo + product(scale, second.lo),
+            width,
+            width if same else self.narrow + product(scale, second.narrow),
+            self.spread if second.spread == 0 else _spread(
+                self.spread, product(scale, second.spread)),
             self.exact and second.exact,
         )
 
@@ -199,8 +205,8 @@ class SizeMap:
                 divide(self.offset, self.divisor))):
             return SizeChain((self, second))
         return SizeMap(
-            self.divisor * second.divisor,
-            self.offset + self.divisor * (self.bias + second.offset),
+            product(self.divisor, second.divisor),
+            self.offset + product(self.divisor, self.bias + second.offset),
             second.bias,
         )
 

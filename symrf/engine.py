@@ -22,6 +22,7 @@ from symrf.layers.graph import Graph
 from symrf.numeric import bind, evaluate
 from symrf.report import Report, network
 from symrf.scalars import Scalar, is_number, scalar, symbol
+from symrf.substitution import assignment
 from symrf.symbolic import derive
 
 
@@ -53,8 +54,8 @@ def with_values(net: Layer, values: Mapping[str, Scalar] | None) -> Sequential |
     """
     top, values = network(net), named_values(values)
     numbers = {name: value for name, value in values.items() if is_number(value)}
-    formulas = {symbol(name): scalar(value, name) for name, value in values.items()
-                if name not in numbers}
+    formulas = assignment({symbol(name): scalar(value, name) for name, value in values.items()
+                           if name not in numbers})
     if numbers:
         top = top.substitute(bind(numbers))
     if formulas:

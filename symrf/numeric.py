@@ -28,16 +28,20 @@ from symrf.limits import MAX_CANDIDATE
 from symrf.plan import compiled
 from symrf.report import FIGURES, Report, analyse, network
 from symrf.scalars import exact, is_number, scalar, symbol
+from symrf.substitution import Assignment
 from symrf.symbolic import derive, input_sizes
 
 
-def bind(values: Mapping[str, object]) -> dict[sympy.Symbol, sympy.Expr]:
-    """Map symbol names to exact values, ready for ``xreplace``.
+def bind(values: Mapping[str, object]) -> Assignment:
+    """Map symbol names to exact values, ready for ``xreplace`` and the layers' ``substitute``.
+
+    Each value is checked once here; substituting the result into a network converts nothing
+    again (:class:`~symrf.substitution.Assignment`).
 
     >>> bind({"k": 3})
     {k: 3}
     """
-    bound = {}
+    bound = Assignment()
     for name, value in values.items():
         number = scalar(value, f"value of {name}")
         if not is_number(number):

@@ -25,6 +25,7 @@ from symrf.limits import (
     MAX_EXPONENT,
     check_bits,
 )
+from symrf.product import quotient
 
 Scalar: TypeAlias = int | Fraction | sympy.Expr
 """A parameter or figure: an exact number or a sympy expression."""
@@ -48,8 +49,21 @@ def symbol(name: str) -> sympy.Symbol:
     >>> symbol("k").is_positive
     True
     """
-    _check_name(name)
-    return sympy.Symbol(name, integer=True, positive=True)
+    made = _SYMBOLS.get(name) if isinstance(name, str) else None
+    if made is None:
+        _check_name(name)
+        made = sympy.Symbol(name, integer=True, positive=True)
+        if len(_SYMBOLS) >= _REMEMBERED:
+            _SYMBOLS.clear()
+        _SYMBOLS[name] = made
+    return made
+
+
+_SYMBOLS: dict[str, sympy.Symbol] = {}
+"""The symbols :func:`symbol` made, by name: a symbol with assumptions costs ~10 us to make
+(sympy keeps only its last 1,000), and binding the values of a network with 10,000 symbols
+by name would otherwise make each one again."""
+_REMEMBERED = 1 << 16
 
 
 def symbols(names: str) -> tuple[sympy.Symbol, ...]:
@@ -236,7 +250,9 @@ def _worth_evaluating(value: sympy.Expr) -> bool:
             return False
         if node.is_Symbol:
             names.add(node)
-    return len(names) <= _EVALUATE_LIMIT
+            if len(names) > _EVALUATE_LIMIT:  # decided: the rest of a long sum is not read
+                return False
+    return True
 
 
 def _huge(node: sympy.Basic, limit: int = MAX_EXPONENT) -> bool:
@@ -302,6 +318,9 @@ def divide(numerator: Scalar, denominator: Scalar) -> Scalar:
         return numerator // denominator  # the common case, without building a Fraction
     if is_number(numerator) and is_number(denominator):
         return exact(Fraction(numerator) / Fraction(denominator))
+    if isinstance(denominator, sympy.Mul) and all(arg.is_Symbol for arg in denominator.args):
+        # A product of strides s0*s1*...: sympy's own quotient, built by merging.
+        return exact(quotient(sympy.sympify(numerator), denominator))
     return exact(sympy.Mul(numerator, sympy.Pow(denominator, -1)))
 
 

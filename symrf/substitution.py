@@ -6,6 +6,10 @@ and exponent become numbers is sized before sympy computes it, a division by zer
 error, and ``Piecewise`` cases are chosen before the other cases are built (the ``s != 1``
 case of a geometric sum divides by ``s - 1``).
 
+The values are checked and made sympy expressions once per call (:func:`assignment`), and a
+formula looks up only the symbols it holds: substituting into every parameter of a long
+network costs one pass over the network, not one pass over the values per parameter.
+
 >>> from symrf.scalars import symbols
 >>> k, s = symbols("k s")
 >>> replaced(2**k + 1, {k: 3})
@@ -18,9 +22,42 @@ from collections.abc import Mapping
 
 import sympy
 
-from symrf.errors import ExpressionError, TooLargeError
+from symrf.errors import ExpressionError, SymrfError, TooLargeError
 from symrf.limits import MAX_BITS, abbreviated, bits
 from symrf.scalars import GeometricSum, Scalar, _from_rational, exact, expression, is_number
+
+
+class Assignment(dict[sympy.Symbol, sympy.Expr]):
+    """Values for symbols, each already checked and made a sympy expression.
+
+    Made by :func:`assignment`; the layers' ``substitute`` and :func:`replaced` take it as it
+    is, so one call converts each value once however many parameters it goes into.
+    """
+
+
+def assignment(values: Mapping[sympy.Symbol, object]) -> Assignment:
+    """``values`` checked (through :func:`~symrf.scalars.scalar`) and made sympy expressions.
+
+    An :class:`Assignment` comes back unchanged. A value that is not an exact number or
+    expression is an error naming its symbol.
+
+    >>> from symrf.scalars import symbol
+    >>> assignment({symbol("k"): 3})
+    {k: 3}
+    >>> assignment({symbol("k"): 0.5})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    symrf.errors.ScalarTypeError: value of k is the float 0.5; symrf is exact: ...
+    """
+    if isinstance(values, Assignment):
+        return values
+    checked = Assignment()
+    for name, value in values.items():
+        try:
+            checked[name] = expression(value)
+        except SymrfError:  # word it with the symbol's name (formatted only now: names cost)
+            expression(value, f"value of {name}")
+            raise
+    return checked
 
 
 def substituted(value: Scalar, values: Mapping[sympy.Symbol, Scalar], what: str = "value",
@@ -54,7 +91,15 @@ def replaced(expr: sympy.Basic, values: Mapping[sympy.Symbol, object], what: str
     Traceback (most recent call last):
     symrf.errors.TooLargeError: kernel: 10**10000000000 is larger than symrf handles ...
     """
-    values = {name: expression(value, f"value of {name}") for name, value in values.items()}
+    given = assignment(values)
+    if expr.is_Symbol:  # a bare symbol (kernel=k): its value, checked when it was given
+        found = given.get(expr)  # type: ignore[call-overload]  # a Symbol, by is_Symbol
+        return expr if found is None else exact(found)
+    values = {}  # only the symbols the formula holds: one lookup each
+    for name in expr.free_symbols:
+        found = given.get(name)  # type: ignore[call-overload]  # free symbols are Symbols
+        if found is not None:
+            values[name] = found
     if expr.has(sympy.Piecewise):  # pick the cases first: the others may divide by zero
         expr = expr.replace(lambda node: isinstance(node, sympy.Piecewise),
                             lambda node: _case(node, values))

@@ -16,12 +16,10 @@ Piecewise((n*(k - 1) + 1, Eq(s, 1)), ((k - 1)*(s**n - 1)/(s - 1) + 1, True))
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import sympy
-from sympy.printing.str import StrPrinter
 
 from symrf.algebra import IntervalMap
 from symrf.errors import NetworkError
@@ -30,6 +28,7 @@ from symrf.report import Finish, Report, analyse, network
 from symrf.scalars import (
     GeometricSum,
     Scalar,
+    _huge,
     divide,
     exact,
     fractional,
@@ -65,11 +64,11 @@ def tidy(value: Scalar) -> Scalar:
     """
     if is_number(value) or isinstance(value, bool):
         return value
-    if huge_power(value):  # sympy's checks would hunt the roots of s**(10**90): no rewriting
+    if _shape(value).huge:  # sympy's checks would hunt the roots of s**(10**90): no rewriting
         with sympy.evaluate(False):
             return value.rewrite(sympy.Piecewise)  # type: ignore[union-attr]  # not a number: an expression
     expr = _collect(value)
-    if _has_series(expr):
+    if _shape(expr).series:
         expr = sympy.piecewise_fold(expr.rewrite(sympy.Piecewise))
     if isinstance(expr, sympy.Piecewise):
         cases = [(_collect(_within(case, condition)), condition) for case, condition in expr.args]
@@ -77,14 +76,34 @@ def tidy(value: Scalar) -> Scalar:
     return exact(expr)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _has_series(expr: sympy.Basic) -> bool:
-    """Whether ``expr`` holds a :class:`GeometricSum`.
+class _Shape(NamedTuple):
+    """What :func:`tidy` asks of a formula before rewriting it."""
 
-    Each shared subformula is looked at once: the rows of a chain share the segments they
-    are composed of.
+    nodes: int
+    """Nodes of its tree (shared subformulas counted each time), counted up to ``_SMALL + 1``."""
+    series: bool
+    """Whether it holds a :class:`GeometricSum`."""
+    huge: bool
+    """Whether it holds a power past :data:`~symrf.limits.MAX_EXPONENT` (see ``huge_power``)."""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _shape(expr: sympy.Basic) -> _Shape:
+    """The :class:`_Shape` of ``expr``, each shared subformula looked at once.
+
+    The rows of a chain share the segments they are composed of: walking each row's whole
+    tree would read the first layers' formulas once per row.
+
+    >>> k, s = symbol("k"), symbol("s")
+    >>> _shape(k + s**(10**90))
+    _Shape(nodes=5, series=False, huge=True)
     """
-    return isinstance(expr, GeometricSum) or any(_has_series(arg) for arg in expr.args)
+    nodes, series, huge = 1, isinstance(expr, GeometricSum), _huge(expr)
+    for arg in expr.args:
+        inner = _shape(arg) if isinstance(arg, sympy.Basic) else _Shape(1, False, False)
+        nodes = min(nodes + inner.nodes, _SMALL + 1)
+        series, huge = series or inner.series, huge or inner.huge
+    return _Shape(nodes, series, huge)
 
 
 def _within(case: sympy.Expr, condition: sympy.Basic) -> sympy.Expr:
@@ -95,7 +114,8 @@ def _within(case: sympy.Expr, condition: sympy.Basic) -> sympy.Expr:
 
 
 def _collect(expr: sympy.Expr) -> sympy.Expr:
-    if not _small(expr) or huge_power(expr):
+    shape = _shape(expr)
+    if shape.nodes > _SMALL or shape.huge:
         return expr
     if not expr.is_Add:
         return sympy.factor_terms(expr)
@@ -105,11 +125,6 @@ def _collect(expr: sympy.Expr) -> sympy.Expr:
     collected = sympy.factor_terms(sympy.collect(expanded, [*sums, *names]))
     original = sympy.factor_terms(expr)
     return min(collected, original, key=sympy.count_ops)
-
-
-def _small(expr: sympy.Expr) -> bool:
-    nodes = itertools.islice(sympy.preorder_traversal(expr), _SMALL + 1)
-    return sum(1 for _ in nodes) <= _SMALL
 
 
 Bounds = tuple[int, int]
@@ -291,48 +306,6 @@ def _decided(value: sympy.Expr, length: sympy.Symbol, period: int) -> sympy.Expr
 
 _PERIOD_LIMIT = 1 << 12
 """Largest period (a stride) over which a shift's values are enumerated for its bounds."""
-
-
-class _SharedPrinter(StrPrinter):
-    """sympy's ``str()`` printer, remembering the text of every subformula it printed.
-
-    A subformula's text does not depend on where it sits (the parent adds parentheses), so
-    the remembered text is the one ``str()`` would print again.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: dict[sympy.Basic, str] = {}
-
-    def _print(self, expr: Any, **options: Any) -> str:
-        if options or not isinstance(expr, sympy.Basic):
-            return str(super()._print(expr, **options))
-        text = self.texts.get(expr)
-        if text is None:
-            if len(self.texts) >= _REMEMBERED:
-                self.texts.clear()
-            text = self.texts[expr] = str(super()._print(expr))
-        return text
-
-
-_REMEMBERED = 1 << 17
-"""Most subformula texts kept by :func:`formula_text` before it starts afresh."""
-
-_PRINTER = _SharedPrinter()
-
-
-def formula_text(value: sympy.Basic) -> str:
-    """``str(value)``, reusing the text of subformulas printed by earlier calls.
-
-    The rows of a report share most of their formulas (a chain's rows are composed of the
-    same segments, a graph's of the same shifts), so an exporter printing every row with
-    this prints each shared piece once instead of once per row.
-
-    >>> k, s = symbol("k"), symbol("s")
-    >>> formula_text(k + s*(k - 1)) == str(k + s*(k - 1))
-    True
-    """
-    return _PRINTER.doprint(value)
 
 
 def input_symbols(axes: int) -> tuple[sympy.Symbol, ...]:

@@ -2,6 +2,8 @@ import subprocess
 import sys
 
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symrf
 from symrf.scalars import symbol
@@ -64,3 +66,60 @@ def test_import_loads_nothing_heavier_than_sympy():
     code = f"import sys, symrf; print(sorted(m for m in {heavy} if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.stdout.strip() == "[]"
+
+
+_NAMES = [symbol(f"s{i}") for i in range(200)] + [sympy.Dummy("d"), sympy.Symbol("plain")]
+
+
+@st.composite
+def _special(draw):
+    """A factor other than a symbol: a power, a sum, a function, a number or ``exp``."""
+    name, other = draw(st.sampled_from(_NAMES)), draw(st.sampled_from(_NAMES))
+    return draw(st.sampled_from([
+        name ** -1, name**2, name ** sympy.Symbol("m"), name + 1, (name + 1) ** -1,
+        sympy.floor(name / other), sympy.Max(name, other), sympy.Integer(2) ** name,
+        sympy.exp(name), sympy.sqrt(2), sympy.Integer(3)]))
+
+
+@st.composite
+def _operands(draw, names=slice(None)):
+    """A product as symrf builds one: a coefficient, distinct symbols, maybe a few others."""
+    coefficient = draw(st.sampled_from([1, 1, 1, -1, 2, sympy.Rational(1, 2)]))
+    names = draw(st.lists(st.sampled_from(_NAMES[names]), min_size=8, max_size=25, unique=True))
+    others = draw(st.lists(_special(), max_size=1))
+    return sympy.Mul(coefficient, *names, *others)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_operands(slice(0, 110)), _operands(slice(100, None)))  # bases shared at times
+def test_merged_products_are_sympys_own(first, second):
+    from symrf.product import product
+
+    assert sympy.srepr(product(first, second)) == sympy.srepr(sympy.Mul(first, second))
+
+
+@settings(max_examples=100, deadline=None)
+@given(_operands(), st.lists(st.sampled_from(_NAMES[:200]), min_size=2, max_size=30, unique=True))
+def test_merged_quotients_are_sympys_own(numerator, strides):
+    from symrf.product import quotient
+
+    denominator = sympy.Mul(*strides)
+    expected = sympy.Mul(numerator, sympy.Pow(denominator, -1))
+    assert sympy.srepr(quotient(numerator, denominator)) == sympy.srepr(expected)
+
+
+def test_a_long_chain_composes_to_the_formulas_of_plain_sympy_products(monkeypatch):
+    from symrf import algebra, scalars
+    from symrf.field import FIGURES
+
+    names = [symrf.symbols(f"k{i} s{i} p{i}") for i in range(40)]
+    net = symrf.Sequential(*(symrf.Conv(kernel=k, stride=s, padding=p) for k, s, p in names))
+
+    def figures():
+        rows = symrf.derive(net).layers
+        return [sympy.srepr(row.figure(name)) for row in rows for name in FIGURES]
+
+    merged = figures()
+    monkeypatch.setattr(algebra, "product", lambda first, second: first * second)
+    monkeypatch.setattr(scalars, "quotient", lambda top, bottom: top * sympy.Pow(bottom, -1))
+    assert merged == figures()

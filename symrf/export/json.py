@@ -19,10 +19,10 @@ from typing import Any
 import sympy
 
 from symrf.coverage import Coverage
+from symrf.export.printer import formula_text
 from symrf.limits import printable
 from symrf.report import FIGURES, Report, Row
 from symrf.solve import Answer, Solution
-from symrf.symbolic import formula_text
 
 
 def value(item: Any) -> Any:

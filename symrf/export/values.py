@@ -16,10 +16,10 @@ from typing import Any
 import sympy
 
 from symrf.errors import SymrfError
+from symrf.export.printer import formula_text
 from symrf.limits import printable
 from symrf.report import FIGURES, Report
 from symrf.solve import Answer, Solution
-from symrf.symbolic import formula_text
 
 COLUMNS = ("rf", "jump", "left", "right", "center", "padding")
 """Figures shown per layer in tables (``size`` is added when the input size is known)."""

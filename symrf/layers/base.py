@@ -23,8 +23,8 @@ import sympy
 
 from symrf.algebra import IntervalMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, located
-from symrf.scalars import Scalar, fractional, scalar
-from symrf.substitution import replaced
+from symrf.scalars import Scalar, fractional, is_number, scalar
+from symrf.substitution import assignment, replaced
 
 
 class Geometry(NamedTuple):
@@ -135,6 +135,7 @@ class Layer(metaclass=_Checked):
 
     def substitute(self, values: Values) -> Layer:
         """Replace symbols by values in every parameter; the result is validated again."""
+        values = assignment(values)  # each value checked once, not once per parameter
         changed = {
             key: _substitute(value, values, f"{self.op} {key}")
             for key, value in self.params().items()

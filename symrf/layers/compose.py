@@ -28,6 +28,7 @@ from symrf.layers.base import (
     located_at,
 )
 from symrf.scalars import Scalar, exact, is_number
+from symrf.substitution import assignment
 
 
 class Step(NamedTuple):
@@ -109,6 +110,7 @@ class Sequential(Layer):
 
     def substitute(self, values: Values) -> Sequential:
         """Substitute into every layer."""
+        values = assignment(values)  # each value checked once for the whole network
         layers = []
         for index, layer in enumerate(self.layers):
             with located_at(index, layer):

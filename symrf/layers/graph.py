@@ -30,6 +30,7 @@ from symrf.layers.base import Geometry, Layer, Units, Values
 from symrf.layers.compose import Sequential, Step, _common_axes, check_size
 from symrf.layers.parallel import Fold, Merge, Parallel, merge_geometries
 from symrf.scalars import Scalar, is_number
+from symrf.substitution import assignment
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class Graph(Layer):
 
     def substitute(self, values: Values) -> Graph:
         """Substitute into every node."""
+        values = assignment(values)  # each value checked once for every node
         return self._rebuild(n.layer.substitute(values) if n.layer else None for n in self.nodes)
 
     def free_symbols(self) -> set[sympy.Symbol]:

@@ -28,6 +28,7 @@ from symrf.errors import NetworkError, SymrfError, located
 from symrf.layers.base import Geometry, Layer, Units, Values
 from symrf.layers.compose import Sequential, _common_axes
 from symrf.scalars import Scalar, exact, is_number
+from symrf.substitution import assignment
 
 
 class Merge(enum.Enum):
@@ -153,6 +154,7 @@ class Parallel(Layer):
 
     def substitute(self, values: Values) -> Parallel:
         """Substitute into every branch."""
+        values = assignment(values)  # each value checked once for every branch
         return Parallel(*(b.substitute(values) if b else [] for b in self.branches),
                         merge=self.merge, name=self.name)
 

@@ -34,7 +34,7 @@ from symrf.layers.base import (
 from symrf.layers.compose import Sequential
 from symrf.limits import MAX_BITS, MAX_UNROLL, abbreviated
 from symrf.scalars import Scalar, expression, is_number, scalar, symbol
-from symrf.substitution import substituted
+from symrf.substitution import Assignment, assignment, substituted
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,8 +109,10 @@ class Repeat(Layer):
 
     def substitute(self, values: Values) -> Repeat:
         """Substitute into the count and the block (never into the block's own index)."""
+        values = assignment(values)
         times = Layer.substitute(self, values).times  # type: ignore[attr-defined]
-        inner = {key: value for key, value in values.items() if key != self.index}
+        inner = values if self.index not in values else Assignment(
+            (key, value) for key, value in values.items() if key != self.index)
         return Repeat(self.block.substitute(inner), times=times, index=self.index,
                       name=self.name)
 
