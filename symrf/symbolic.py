@@ -32,7 +32,6 @@ from symrf.scalars import (
     divide,
     exact,
     fractional,
-    huge_power,
     is_number,
     maximum,
     minimum,

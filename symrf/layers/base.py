@@ -23,7 +23,7 @@ import sympy
 
 from symrf.algebra import IntervalMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, located
-from symrf.scalars import Scalar, fractional, is_number, scalar
+from symrf.scalars import Scalar, fractional, scalar
 from symrf.substitution import assignment, replaced
 
 
