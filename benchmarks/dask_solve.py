@@ -2,13 +2,13 @@
 
 All parts use one ``LocalCluster`` of 2 worker processes (1 thread each) on loopback, the
 setup ``symrf.solve(..., scheduler=...)`` gets from ``scheduler="local"`` (with
-``symrf.distributed.FAST_WORKERS``: without it the workers run the measure 2-3x slower);
+``symrf.solve.distributed.FAST_WORKERS``: without it the workers run the measure 2-3x slower);
 starting it is timed once. The network is ``Repeat(Conv(kernel=k), times=n)``
 (rf = n*(k - 1) + 1) with the target ``rf >= T`` and the unknowns ``k`` and ``n``: the
 Pareto-front path.
 
 Part 0. What the machine gives two processes, without Dask: 20 blocks of the part 3 search
-(``symrf.search.scan_block``) timed in one process, then in two processes at once. On an
+(``symrf.solve.search.scan_block``) timed in one process, then in two processes at once. On an
 idle 2-core machine two take as long as one (capacity 2x); on a shared one, or where memory
 bandwidth limits, they take longer, and 2 local workers cannot beat that ratio.
 
@@ -16,7 +16,7 @@ Part 1. Overhead: the time per task of ``Cluster.run`` on tasks that do nothing 
 block pays to be scheduled, sent and merged), and the fixed cost of a distributed ``solve``
 on a 1,000-assignment space against the same solve in one process.
 
-Part 2. Speed-up: the search phase (``symrf.search.scan`` with the question's measure) over
+Part 2. Speed-up: the search phase (``symrf.solve.search.scan`` with the question's measure) over
 10**8 assignments (the single-process limit, ``symrf.limits.MAX_ASSIGNMENTS``) in one
 process and on the 2 workers; both results must be equal.
 
@@ -43,14 +43,14 @@ import numpy as np
 from timing import best_of, human, show  # before symrf: puts the checkout on sys.path
 
 import symrf
-import symrf.question
-from symrf.distributed import FAST_WORKERS, Cluster
-from symrf.question import Question
-from symrf.search import Keep, Scan, Space, scan, searching
+import symrf.solve.question
+from symrf.solve.distributed import FAST_WORKERS, Cluster
+from symrf.solve.question import Question
+from symrf.solve.search import Keep, Scan, Space, scan, searching
 
 TARGET = 10**6
 CONTROL_BLOCKS = 20
-WIRED = hasattr(symrf.question, "assignment_limit")
+WIRED = hasattr(symrf.solve.question, "assignment_limit")
 """Whether ``symrf.solve`` itself lifts the limit under a scheduler (see question.py)."""
 
 
@@ -103,7 +103,7 @@ def capacity() -> None:
 
 def blocks(first: int, at: float = 0.0) -> None:
     """Scan ``CONTROL_BLOCKS`` blocks of the part 3 space from block ``first``; print seconds."""
-    from symrf.search import BLOCK, scan_block
+    from symrf.solve.search import BLOCK, scan_block
 
     k, n = symrf.symbols("k n")
     space, measure = _search(symrf.Repeat(symrf.Conv(kernel=k), times=n), 25_000, 40_000)
@@ -207,7 +207,7 @@ def past_the_limit(client: object, net: symrf.Layer, ks: int,
 
 def _search(net: symrf.Layer, ks: int, ns: int) -> tuple[Space, object]:
     """The space of ``rf >= TARGET`` over k 1..ks, n 1..ns, and the solver's measure."""
-    from symrf.targets import Unknown
+    from symrf.solve.targets import Unknown
 
     unknowns = [Unknown("k", 1, ks), Unknown("n", 1, ns)]
     question = Question.build(net, f"rf >= {TARGET}", unknowns, {}, None, {}, (), (), (), None)

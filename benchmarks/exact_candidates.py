@@ -3,7 +3,7 @@
 The solver's exact path (figures without a vectorised form, such as ``rf_min_path``, and
 resampling networks) checks one assignment at a time. Before issue 10 each check was
 ``symrf.evaluate(net, **values)``: sympy substitutes the values into every layer, then the
-general engine folds the network. ``symrf.parametric.Evaluator`` substitutes and compiles
+general engine folds the network. ``symrf.engine.parametric.Evaluator`` substitutes and compiles
 each layer once per value of its own symbols and runs the compiled plan's loop.
 
 The exact engine's unit sets also got cheaper: a window reading a run of units now returns
@@ -23,8 +23,8 @@ from timing import best_of, show  # before symrf: puts the checkout on sys.path
 
 import symrf
 from symrf.layers.window import Window
-from symrf.parametric import Evaluator
-from symrf.report import FIGURES
+from symrf.engine.parametric import Evaluator
+from symrf.engine.report import FIGURES
 
 
 @contextmanager

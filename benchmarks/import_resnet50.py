@@ -35,7 +35,7 @@ with contextlib.suppress(RuntimeError):  # torchvision's CUDA wheel beside a CPU
 import torchvision
 
 import symrf
-from symrf.importers.torch import from_torch
+from symrf.sources.importers.torch import from_torch
 from tests.autograd_truth import hulls, linearised, truth
 
 

@@ -8,7 +8,7 @@ printing, timed in CPU seconds of this process (other jobs on the machine do not
   (every row's figures);
 - **Graph**: the same chain as graph nodes (each node reads the previous one); the ratio
   Graph / Sequential is printed;
-- **spec**: the chain as a JSON spec text, ``symrf.spec.loads`` + ``analyze`` + JSON;
+- **spec**: the chain as a JSON spec text, ``symrf.sources.spec.loads`` + ``analyze`` + JSON;
 - **residual**: a residual network of that many graph nodes (per block two centred convs and
   an add with the block's input; every 1000th block strided, with a 1x1 strided projection
   on the skip), against the same network as a ``Sequential`` of ``Parallel`` blocks (one row
@@ -39,13 +39,13 @@ from timing import cold, human  # also puts the checkout first on sys.path
 
 from symrf.cli import main as cli_main
 from symrf.engine import analyze
-from symrf.export.json import to_json
+from symrf.render.json import to_json
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph, Node
 from symrf.layers.parallel import Parallel
 from symrf.layers.window import Conv
-from symrf.spec import loads
+from symrf.sources.spec import loads
 
 
 def layer_params(count: int) -> list[dict[str, int]]:
@@ -194,8 +194,8 @@ def symbolic_spec(count: int) -> str:
 
 def forget() -> None:
     """Clear sympy's cache and symrf's own memos, so a timing pays what a first call pays."""
-    from symrf import symbolic
-    from symrf.export.printer import PRINTER
+    from symrf.engine import symbolic
+    from symrf.render.printer import PRINTER
 
     cold()
     # a benchmark may look inside: it must time a cold run

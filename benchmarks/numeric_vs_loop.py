@@ -4,7 +4,7 @@ Both compute rf, jump and left after every layer of the same chain of convolutio
 kernels, dilations and paddings; stride 2 on every 1000th layer, so the numbers stay small).
 The hand loop is the classic recurrence on plain ints, the floor of what any Python
 implementation can cost; the ratio is the price of symrf's generality. ``evaluate`` runs the
-compiled plan (:mod:`symrf.plan`), compiled once per network and kept while the network
+compiled plan (:mod:`symrf.engine.plan`), compiled once per network and kept while the network
 lives, so the timed calls fold the plan and make the rows; the one-off compile (each layer's
 geometry, once) is timed apart, and the general exact path (what ``evaluate`` ran before
 issue 10) is timed for scale. Run: ``python benchmarks/numeric_vs_loop.py``.
@@ -17,9 +17,9 @@ import random
 from timing import best_of, show  # before symrf: puts the checkout on sys.path
 
 import symrf
-from symrf.plan import Plan
-from symrf.report import analyse
-from symrf.scalars import exact
+from symrf.engine.plan import Plan
+from symrf.engine.report import analyse
+from symrf.maths.scalars import exact
 
 LAYERS = 10_000
 

@@ -6,7 +6,7 @@ them ``2*d``). Ranges a, b in 1..100 and s, d in 1..10 give 10**6 assignments; t
 ``rf >= 1000``. It times ``solve`` on the Pareto-front path and with ``minimize=`` (a
 parameter-like cost), end to end, and splits each call into its phases: deriving and
 compiling the closed forms, rebuilding each layer over its unknowns' candidates (the
-validity tables of ``symrf.measure.layer_checks``), the chunked search (and, inside it, the
+validity tables of ``symrf.solve.measure.layer_checks``), the chunked search (and, inside it, the
 Pareto reduction), the relaxed roots, and the rest (reading the question, re-checking the
 answers exactly). The baseline is ``symrf.evaluate`` in a Python loop over 2,000 sampled
 assignments, extrapolated to 10**6.
@@ -46,9 +46,9 @@ from symrf.solve import solve
 
 # The modules themselves: ``symrf.solve`` is the function (re-exported by the package).
 SOLVE = importlib.import_module("symrf.solve")
-SEARCH = importlib.import_module("symrf.search")
-MEASURE = importlib.import_module("symrf.measure")
-QUESTION = importlib.import_module("symrf.question")
+SEARCH = importlib.import_module("symrf.solve.search")
+MEASURE = importlib.import_module("symrf.solve.measure")
+QUESTION = importlib.import_module("symrf.solve.question")
 
 SAMPLE = 2_000
 REPEAT_SPACE = 3
@@ -238,7 +238,7 @@ def space() -> None:
     print(f"part 1: 10-layer conv chain, unknowns a b s d "
           f"({', '.join(f'{n} {lo}..{hi}' for n, (lo, hi) in RANGES.items())}), "
           f"{total:,} assignments, target {target}")
-    print(f"  chunk size symrf.search.CHUNK = {SEARCH.CHUNK:,} "
+    print(f"  chunk size symrf.solve.search.CHUNK = {SEARCH.CHUNK:,} "
           f"({-(-total // SEARCH.CHUNK)} chunks)")
     print(f"  {int(feasible.sum()):,} feasible; Pareto front {len(front.solutions)} "
           f"assignments; minimize {COST}: least {least} at {len(cheapest.solutions)} "

@@ -27,9 +27,9 @@ from timing import ROOT, best_of, human
 sys.path.insert(0, str(ROOT / "tests"))
 
 from symrf.engine import analyze
-from symrf.export.json import to_json
-from symrf.scalars import symbol
-from symrf.spec import loads
+from symrf.render.json import to_json
+from symrf.maths.scalars import symbol
+from symrf.sources.spec import loads
 
 import slim_graphs  # tests/ is put on the path just above
 

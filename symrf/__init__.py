@@ -10,8 +10,8 @@ Build a network from layers whose parameters are numbers or sympy symbols, then
 31
 """
 
-from symrf import zoo
-from symrf.algebra import IntervalMap, SizeMap
+from symrf.sources import zoo
+from symrf.maths.algebra import IntervalMap, SizeMap
 from symrf.effective import erf
 from symrf.errors import (
     ClusterError,
@@ -24,10 +24,10 @@ from symrf.errors import (
     SymrfError,
     TooLargeError,
 )
-from symrf.expressions import parse
-from symrf.figures import figure
-from symrf.importers import from_onnx
-from symrf.importers.torch import from_torch
+from symrf.maths.expressions import parse
+from symrf.render.figures import figure
+from symrf.sources.importers import from_onnx
+from symrf.sources.importers.torch import from_torch
 from symrf.layers.compose import Sequential
 from symrf.layers.context import Context
 from symrf.layers.graph import Graph, Node
@@ -49,13 +49,13 @@ from symrf.layers.repeat import Repeat
 from symrf.layers.resample import ConvTranspose, Mode, PixelShuffle, PixelUnshuffle, Upsample
 from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
-from symrf.numeric import Sweep, evaluate, sweep
+from symrf.engine.numeric import Sweep, evaluate, sweep
 from symrf.paper import paper_form
-from symrf.report import Field, Report, Row
-from symrf.scalars import symbols
+from symrf.engine.report import Field, Report, Row
+from symrf.maths.scalars import symbols
 from symrf.solve import Answer, Solution, Target, Unknown, solve
-from symrf.spec import load, loads
-from symrf.symbolic import derive
+from symrf.sources.spec import load, loads
+from symrf.engine.symbolic import derive
 
 __version__ = "0.1.0"
 

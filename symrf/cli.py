@@ -16,20 +16,22 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from symrf import __version__, sources, zoo
-from symrf.arguments import length
-from symrf.coverage import coverage
+from symrf import __version__, sources
+
+from symrf.sources import zoo
+from symrf.maths.arguments import length
+from symrf.engine.coverage import coverage
 from symrf.engine import analyze
 from symrf.errors import SymrfError, located
-from symrf.export import FORMATS, render
-from symrf.export.spec import write
-from symrf.expressions import parse
-from symrf.figures import Kind, read_units, write_figure
+from symrf.render import FORMATS, render
+from symrf.render.spec import write
+from symrf.maths.expressions import parse
+from symrf.render.figures import Kind, read_units, write_figure
 from symrf.layers.base import Param, param
 from symrf.paper import stated
-from symrf.scalars import Scalar
-from symrf.schema import json_schema
-from symrf.search import CHUNK
+from symrf.maths.scalars import Scalar
+from symrf.sources.schema import json_schema
+from symrf.solve.search import CHUNK
 from symrf.solve import Target, solve
 
 
@@ -263,7 +265,7 @@ def run(argv: Sequence[str]) -> str:
             return write_figure(spec, args.kind, args.output, input_size=size, values=values,
                                 units=read_units(args.unit) or None, axis=args.axis)
         if args.verb == "erf":
-            from symrf.effective.export import erf_text  # registers the ERF renderers
+            from symrf.render.erf import erf_text  # registers the ERF renderers
 
             return erf_text(spec.network, args.format, input_size=size, values=values,
                             share=args.mass, unit=_unit(read_unit(args.unit)),

@@ -24,7 +24,7 @@ MAX_FILE_BYTES = 16 * 2**20
 """Largest spec file read (16 MiB), and largest ONNX graph once its weight data is left out
 (:data:`MAX_ONNX_BYTES`): the largest real spec is a few hundred KB, the graph of a model of
 100,000 nodes a few MB, and what is read is held in memory. Checked on the file's size
-before reading (:mod:`symrf.files`)."""
+before reading (:mod:`symrf.sources.files`)."""
 
 MAX_NESTING = 64
 """Deepest nesting of ``repeat``/``parallel`` blocks (and of graphs within them). Real
@@ -84,7 +84,7 @@ MAX_FIGURE_READS = 5_000_000
 """Most unit visits of the exact engine one figure may ask for (phases of position-dependent
 fields times the units each reads, over the rows the figure draws): two or three seconds.
 Estimated from one phase per row before any figure is drawn
-(:func:`symrf.figures.budget.visits`), so a larger request is refused at once."""
+(:func:`symrf.render.figures.budget.visits`), so a larger request is refused at once."""
 
 MAX_ERF_CELLS = 1 << 24
 """Most entries of one array of exact path counts (the field's volume, over every axis):

@@ -9,7 +9,7 @@ formula and are cross-checked, layer by layer, by counting the output positions 
 all fall inside the padded input.
 
 It reads only layer attributes (``kernel``, ``stride``, ``padding``, ``left``, ...), never
-``symrf.algebra``, ``report``, ``symbolic`` or ``numeric``.
+``symrf.maths.algebra``, ``report``, ``symbolic`` or ``numeric``.
 
 >>> import symrf
 >>> net = symrf.Sequential(symrf.Conv(kernel=3, padding=1), symrf.MaxPool(kernel=2))

@@ -3,7 +3,7 @@
 This oracle extends :mod:`oracle` (chains of convolutions, pools, pads and pointwise ops) to
 transposed convolutions, upsampling (nearest and linear), pixel shuffle and unshuffle,
 ``Parallel`` blocks and ``Graph`` DAGs. It is written from DESIGN.md section 2 and the layers'
-attributes alone: it never imports ``symrf.exact``, ``report``, ``algebra`` or ``numeric``,
+attributes alone: it never imports ``symrf.engine.exact``, ``report``, ``algebra`` or ``numeric``,
 and never calls a layer's ``reads()`` or ``geometry()``.
 
 The network is lowered to a DAG of primitive one-axis layers and merges (every ``Repeat``

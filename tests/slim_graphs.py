@@ -2,7 +2,7 @@
 
 The graph form is what an importer or a hand-written spec gives: every bottleneck unit's
 convolutions, its shortcut and its ``add`` are nodes. The chain form is the same network as
-``Sequential``/``Parallel`` blocks (as :mod:`symrf.zoo.slim` writes resnet_v1_50). Both
+``Sequential``/``Parallel`` blocks (as :mod:`symrf.sources.zoo.slim` writes resnet_v1_50). Both
 follow tensorflow/models research/slim (nets/resnet_v1.py, resnet_v2.py, resnet_utils.py):
 
 - root: ``conv2d_same`` 7x7/2 (explicit padding 3 then VALID), max pool 3x3/2 SAME;
@@ -33,7 +33,7 @@ from symrf.layers.graph import Graph
 from symrf.layers.parallel import Parallel
 from symrf.layers.pointwise import BatchNorm, Pad, ReLU
 from symrf.layers.window import Conv, MaxPool
-from symrf.spec import loads
+from symrf.sources.spec import loads
 
 UNITS = {50: (3, 4, 6, 3), 101: (3, 4, 23, 3), 152: (3, 8, 36, 3), 200: (3, 24, 36, 3)}
 """Bottleneck units per block, by depth (resnet_v1.py / resnet_v2.py)."""

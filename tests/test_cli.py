@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import sympy
 
-from symrf import zoo
+from symrf.sources import zoo
 from symrf.cli import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
@@ -226,7 +226,7 @@ def test_upto_cuts_after_the_named_row(capsys):
 
 
 def test_schema_prints_the_published_json_schema(capsys):
-    from symrf.schema import json_schema
+    from symrf.sources.schema import json_schema
 
     assert main(["schema"]) == 0
     assert json.loads(capsys.readouterr().out) == json_schema()

@@ -3,10 +3,10 @@ from pathlib import Path
 
 import pytest
 
-from symrf import zoo
+from symrf.sources import zoo
 from symrf.cli import main
-from symrf.export.spec import document, to_json, to_toml
-from symrf.spec import load, loads
+from symrf.render.spec import document, to_json, to_toml
+from symrf.sources.spec import load, loads
 
 FOLDER = Path(__file__).resolve().parent.parent / "docs" / "examples"
 EXAMPLES = sorted(path for path in FOLDER.glob("*.*") if path.suffix in (".toml", ".json"))

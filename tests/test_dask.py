@@ -1,7 +1,7 @@
 """Searches split over a Dask cluster give the single-process answers, and fail in one line.
 
 One ``LocalCluster`` of two worker processes on loopback serves the whole module. The block
-laws (:func:`symrf.search.scan_block` and :func:`symrf.search.merge`) need no Dask and run
+laws (:func:`symrf.solve.search.scan_block` and :func:`symrf.solve.search.merge`) need no Dask and run
 without it.
 """
 
@@ -17,12 +17,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symrf
-import symrf.question
-from symrf import search
-from symrf.distributed import FAST_WORKERS, Cluster, ClusterError, distributed
+import symrf.solve.question
+from symrf.solve import search
+from symrf.solve.distributed import FAST_WORKERS, Cluster, ClusterError, distributed
 from symrf.errors import NoSolutionError, TooLargeError
 from symrf.limits import MAX_ASSIGNMENTS, MAX_DISTRIBUTED_ASSIGNMENTS
-from symrf.search import Keep, Outcome, Space, merge, scan, scan_block
+from symrf.solve.search import Keep, Outcome, Space, merge, scan, scan_block
 
 k, n, d = symrf.symbols("k n d")
 STACK = symrf.Repeat(symrf.Conv(kernel=k, dilation=d), times=n)

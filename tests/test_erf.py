@@ -19,8 +19,8 @@ import symrf
 from symrf.effective import erf
 from symrf.effective.moments import walk
 from symrf.effective.result import AxisProfile
-from symrf.scalars import symbols
-from symrf.substitution import substituted
+from symrf.maths.scalars import symbols
+from symrf.maths.substitution import substituted
 
 k, n, d, i = symbols("k n d i")
 
@@ -190,8 +190,8 @@ def test_errors():
 def test_every_format_renders_the_erf():
     import json
 
-    from symrf.effective.export import erf_text
-    from symrf.export import FORMATS
+    from symrf.render.erf import erf_text
+    from symrf.render import FORMATS
 
     result = erf(symrf.Repeat(symrf.Conv(kernel=3), times=4), dims=1, share="0.5")
     data = json.loads(FORMATS["json"](result))

@@ -185,7 +185,7 @@ def test_empirical_erf_with_model_weights_has_a_width():
 
 
 def test_erf_figure_shows_the_measured_erf_beside_the_counts():
-    from symrf.figures.erf import picture
+    from symrf.render.figures.erf import picture
 
     model = torch.nn.Sequential(torch.nn.Conv2d(1, 1, 3, padding=1), torch.nn.Conv2d(1, 1, 3))
     exact = erf(symrf.from_torch(model, input_size=12), input_size=12)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 import symrf
-from symrf import examples
+from symrf.sources import examples
 from symrf.errors import SpecError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,7 +24,7 @@ def test_shipped_copies_equal_the_docs_examples():
     extra = sorted(set(shipped) - set(docs))
     stale = sorted(name for name in set(docs) & set(shipped) if docs[name] != shipped[name])
     assert not (missing or extra or stale), (
-        f"copy docs/examples/*.toml|json to symrf/example_specs/: missing {missing}, "
+        f"copy docs/examples/*.toml|json to symrf/sources/example_specs/: missing {missing}, "
         f"not in docs {extra}, different {stale}")
 
 

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 import symrf
 from symrf.errors import SymrfError
-from symrf.export import render
-from symrf.export.latex import COLUMN, to_latex
-from symrf.export.latex_layout import fits, lines, name_long, tex
-from symrf.export.latex_text import escape, symbol_tex, unescape
-from symrf.export.latex_width import width
+from symrf.render import render
+from symrf.render.latex import COLUMN, to_latex
+from symrf.render.latex_layout import fits, lines, name_long, tex
+from symrf.render.latex_text import escape, symbol_tex, unescape
+from symrf.render.latex_width import width
 
 k, s = symrf.symbols("k s")
 

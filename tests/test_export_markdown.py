@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import symrf
 from symrf.errors import SymrfError
-from symrf.export.markdown import to_markdown
+from symrf.render.markdown import to_markdown
 
 k, = symrf.symbols("k")
 

@@ -2,7 +2,7 @@
 
 The index picture's labels, read back from the drawn text, are the brute-force dependency
 sets of :mod:`oracle_graph` (which never calls symrf's engine); its lines are the layers'
-reads. Coverage strips show the holes ``symrf.coverage`` counts, the field figure colours
+reads. Coverage strips show the holes ``symrf.engine.coverage`` counts, the field figure colours
 exactly the product of the two axes' dependency sets, the period figure lists each unit's
 reads. Every kind renders for a small network and a built-in model; an SVG is
 byte-identical across renders and across processes; bad requests are one-line errors.
@@ -17,15 +17,15 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 import symrf
-from symrf import figures
-from symrf.coverage import coverage
-from symrf.figures import canvas, field, index, period
-from symrf.figures.subject import prefix, subject
+from symrf.render import figures
+from symrf.engine.coverage import coverage
+from symrf.render.figures import canvas, field, index, period
+from symrf.render.figures.subject import prefix, subject
 
 import oracle_graph
 from strategies_graph import chains
 
-pytest.importorskip("matplotlib")  # symrf.figures imports it only when drawing
+pytest.importorskip("matplotlib")  # symrf.render.figures imports it only when drawing
 
 SEED = symrf.Sequential(symrf.Conv(kernel=3, stride=2, name="conv1"),
                         symrf.Conv(kernel=2, name="conv2"), name="seed")
@@ -207,7 +207,7 @@ def test_svg_is_byte_identical_across_renders(kind, target, size):
 
 
 def test_svg_is_byte_identical_across_processes(tmp_path):
-    script = ("import symrf, symrf.figures as f; net = symrf.Sequential(symrf.Conv(kernel=3, "
+    script = ("import symrf, symrf.render.figures as f; net = symrf.Sequential(symrf.Conv(kernel=3, "
               "stride=2, name='conv1'), symrf.Conv(kernel=2, name='conv2'), name='seed'); "
               "print(f.svg_text(f.figure(net, 'index', input_size=5)), end='')")
     other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -249,7 +249,7 @@ def test_values_and_spec_files_are_accepted():
 
 
 def test_import_symrf_does_not_load_matplotlib():
-    script = ("import sys, symrf, symrf.figures, symrf.notebook; "
+    script = ("import sys, symrf, symrf.render.figures, symrf.render.notebook; "
               "symrf.evaluate(symrf.zoo.build('alexnet'))._repr_html_(); "
               "assert 'matplotlib' not in sys.modules, 'matplotlib loaded'")
     subprocess.run([sys.executable, "-c", script], check=True)
@@ -309,12 +309,12 @@ UPSAMPLED = symrf.Sequential(*[layer for _ in range(14) for layer in (
     ("index", "256 phases of position-dependent fields at row 14 (upsample_14)")])
 def test_figures_past_the_budget_are_refused_before_the_exact_engine_runs(monkeypatch, kind,
                                                                           where):
-    import symrf.exact
+    import symrf.engine.exact
 
     def enumerated(*_, **__):
         raise AssertionError("the exact engine ran before the refusal")
 
-    monkeypatch.setattr(symrf.exact, "exact_field", enumerated)
+    monkeypatch.setattr(symrf.engine.exact, "exact_field", enumerated)
     with pytest.raises(symrf.TooLargeError) as raised:
         figures.figure(UPSAMPLED, kind)
     assert (f"{where}), more than the 5000000 a figure may take; draw the first rows with "
@@ -322,11 +322,11 @@ def test_figures_past_the_budget_are_refused_before_the_exact_engine_runs(monkey
 
 
 def test_the_estimate_follows_the_engine():
-    import symrf.exact
-    from symrf.figures.budget import visits
+    import symrf.engine.exact
+    from symrf.render.figures.budget import visits
 
     budgets = []
-    real = symrf.exact.Budget.__init__
+    real = symrf.engine.exact.Budget.__init__
 
     def recorded(self, *args):
         real(self, *args)
@@ -335,7 +335,7 @@ def test_the_estimate_follows_the_engine():
     net = symrf.Sequential(*UPSAMPLED.layers[:12])
     planned = visits(net, None, every_row=True)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(symrf.exact.Budget, "__init__", recorded)
+        patch.setattr(symrf.engine.exact.Budget, "__init__", recorded)
         [row.rf for row in symrf.evaluate(net).layers]
     spent = sum(budget.spent for budget in budgets)
     assert 0.7 * spent <= planned <= 1.3 * spent  # phase 0 stands for every phase
@@ -350,7 +350,7 @@ def test_a_scalar_network_is_evaluated_once_for_the_field(monkeypatch):
 
 
 def test_a_coverage_figure_of_a_long_chain_is_refused_before_it_is_computed(monkeypatch):
-    from symrf.figures import coverage as drawing
+    from symrf.render.figures import coverage as drawing
 
     def computed(*_):
         raise AssertionError("the coverage ran before the refusal")

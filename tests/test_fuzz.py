@@ -24,7 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symrf
-from symrf.coverage import coverage
+from symrf.engine.coverage import coverage
 from symrf.engine import analyze
 from symrf.errors import SymrfError
 
@@ -125,7 +125,7 @@ _RELATIONS = {">=": operator.ge, "<=": operator.le, "==": operator.eq}
 def test_solve_answers_meet_their_range_or_fail_cleanly(document, unknown, goal, high):
     def run():
         spec = symrf.loads(to_json(document), "json")
-        free = {sym.name for sym in symrf.report.network(spec.network).free_symbols()}
+        free = {sym.name for sym in symrf.engine.report.network(spec.network).free_symbols()}
         values = {name: 3 for name in free if name != unknown}
         size = None if unknown == "n_in" else spec.input_size
         answer = symrf.solve(spec.network, goal, unknown, values=values, input_size=size,
@@ -267,7 +267,7 @@ def test_any_file_contents_exit_0_or_2(contents, suffix):
             status, out, err = run_cli(argv)
         check_cli(status, out, err, argv)
         loaded = outcome(lambda: symrf.load(path), contents[:300])
-        assert isinstance(loaded, SymrfError | symrf.spec.Spec)
+        assert isinstance(loaded, SymrfError | symrf.sources.spec.Spec)
 
 
 def _spin() -> None:
@@ -323,7 +323,7 @@ def test_isolation_survives_a_memory_bomb():
 
 
 def test_positive_expressions_are_positive():
-    values = {symrf.scalars.symbol(name): sympy.Integer(1) for name in NAMES}
+    values = {symrf.maths.scalars.symbol(name): sympy.Integer(1) for name in NAMES}
     for text in POSITIVE_EXPRESSIONS:
         assert symrf.parse(text).xreplace(values) >= 1, text
 

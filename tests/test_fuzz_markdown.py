@@ -33,8 +33,8 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import symrf.cli
-from symrf import examples as shipped
-from symrf import zoo
+from symrf.sources import examples as shipped
+from symrf.sources import zoo
 from symrf.errors import SymrfError
 
 import page_watch
@@ -286,7 +286,7 @@ def test_a_command_block_is_refused_or_runs_only_what_a_page_may(site, data) -> 
 @given(data=st.data())
 def test_the_sandbox_passes_only_what_the_command_line_may_run_from_a_page(site, data) -> None:
     """The sandbox alone, on many more lines: what it passes, the command line may run."""
-    from symrf.export.sandbox import check
+    from symrf.markdown.sandbox import check
 
     root, outside = site
     words = data.draw(commands(root, outside))

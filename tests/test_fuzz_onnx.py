@@ -18,7 +18,7 @@ Three families of ONNX documents, built with ``onnx.helper``:
 
 The law (tests/fuzz_harness.py): one SymrfError (exit 2 and one ``symrf: error:`` line on
 the command line) or a sane answer, within seconds. The reader of large files
-(``symrf.importers.onnx_wire``), which skips weight data, is run on every document with its
+(``symrf.sources.importers.onnx_wire``), which skips weight data, is run on every document with its
 thresholds lowered so small files take that path: it refuses or returns the same model with
 the data of large tensors left out.
 """
@@ -44,8 +44,8 @@ from onnx.reference import ReferenceEvaluator  # noqa: E402
 
 import symrf  # noqa: E402
 from symrf.errors import SymrfError  # noqa: E402
-from symrf.importers import onnx_wire  # noqa: E402
-from symrf.importers.onnx import from_onnx  # noqa: E402
+from symrf.sources.importers import onnx_wire  # noqa: E402
+from symrf.sources.importers.onnx import from_onnx  # noqa: E402
 
 from fuzz_harness import (  # noqa: E402
     BUDGET,
@@ -697,11 +697,11 @@ def test_the_large_file_reader_refuses_junk_with_one_line(data):
 # ------------------------------------------------------------------ any op, any attributes
 
 
-_OPS = sorted(__import__("symrf.importers.onnx", fromlist=["OPS"]).OPS)
+_OPS = sorted(__import__("symrf.sources.importers.onnx", fromlist=["OPS"]).OPS)
 """Every op type the importer has a handler for."""
 
 _TEXT = st.one_of(st.sampled_from(sorted({s for values in __import__(
-    "symrf.importers.onnx_check", fromlist=["SPELLINGS"]).SPELLINGS.values() for s in values})),
+    "symrf.sources.importers.onnx_check", fromlist=["SPELLINGS"]).SPELLINGS.values() for s in values})),
     st.text(max_size=8))
 _INTS = st.lists(st.integers(-3, 9), max_size=6)
 _VALUES: dict[int, Any] = {

@@ -18,7 +18,7 @@ import pytest
 import sympy
 
 import symrf
-from symrf.coverage import coverage
+from symrf.engine.coverage import coverage
 from symrf.engine import analyze
 from symrf.errors import SymrfError
 

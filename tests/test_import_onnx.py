@@ -32,8 +32,8 @@ from torch import nn  # noqa: E402
 import symrf  # noqa: E402
 from symrf.engine import analyze  # noqa: E402
 from symrf.errors import NetworkError, SpecError  # noqa: E402
-from symrf.importers.onnx import from_onnx, load_onnx_target  # noqa: E402
-from symrf.importers.onnx_load import load_model  # noqa: E402
+from symrf.sources.importers.onnx import from_onnx, load_onnx_target  # noqa: E402
+from symrf.sources.importers.onnx_load import load_model  # noqa: E402
 from symrf.layers.resample import Mode, Upsample  # noqa: E402
 
 from fuzz_harness import check_cli, cli_isolated, run_cli  # noqa: E402
@@ -448,7 +448,7 @@ def test_corrupt_huge_and_missing_files_give_one_line(tmp_path, monkeypatch):
     corrupt.write_bytes(b"\x08\x07garbage\xff\xff\xff")
     with pytest.raises(SpecError, match=r"bad.onnx: not a valid ONNX model"):
         from_onnx(corrupt)
-    monkeypatch.setattr("symrf.importers.onnx_wire.MAX_ONNX_BYTES", 4)
+    monkeypatch.setattr("symrf.sources.importers.onnx_wire.MAX_ONNX_BYTES", 4)
     with pytest.raises(SpecError, match=r"bad.onnx: 12 bytes, more than the limit of 4 bytes "
                        r"for an ONNX model; store the weights as external data"):
         from_onnx(corrupt)
@@ -694,15 +694,15 @@ def test_a_large_model_is_read_without_its_weight_data(tmp_path, monkeypatch):
     model = build([node, pool], [weight], shape=(1, 1, 16, 16))
     path = tmp_path / "big.onnx"
     onnx.save(model, path)
-    monkeypatch.setattr("symrf.importers.onnx_wire.MAX_FILE_BYTES", 1024)
-    monkeypatch.setattr("symrf.importers.onnx_wire.KEPT_BYTES", 512)
+    monkeypatch.setattr("symrf.sources.importers.onnx_wire.MAX_FILE_BYTES", 1024)
+    monkeypatch.setattr("symrf.sources.importers.onnx_wire.KEPT_BYTES", 512)
     read = load_model(str(path))
     assert read.graph.node == model.graph.node
     (tensor,) = read.graph.initializer
     assert (list(tensor.dims), tensor.raw_data) == ([64, 1, 5, 5], b"")
     report = symrf.evaluate(from_onnx(path), input_size=16)
     assert (report.rf, report.jump, report.size) == ((6, 6), (2, 2), (6, 6))
-    monkeypatch.setattr("symrf.importers.onnx_wire.MAX_FILE_BYTES", 64)
+    monkeypatch.setattr("symrf.sources.importers.onnx_wire.MAX_FILE_BYTES", 64)
     with pytest.raises(SpecError, match=r"big.onnx: the model without its weight data is more "
                        r"than 64 bytes \(graph, attributes and small constants\), the limit"):
         load_model(str(path))
@@ -776,7 +776,7 @@ def test_a_long_chain_gives_the_rows_of_the_same_sequential():
 
 
 def test_a_graph_past_the_node_limit_is_refused_before_any_work(monkeypatch):
-    monkeypatch.setattr("symrf.importers.onnx_check.MAX_ONNX_NODES", 10)
+    monkeypatch.setattr("symrf.sources.importers.onnx_check.MAX_ONNX_NODES", 10)
     nodes = [helper.make_node("Relu", [f"t{i}" if i else "x"], [f"t{i + 1}"]) for i in range(11)]
     with pytest.raises(symrf.errors.TooLargeError, match=r"^ONNX model: the graph has 11 nodes, "
                        r"more than symrf's limit of 10; export the part of the network"):

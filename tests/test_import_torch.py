@@ -1,7 +1,7 @@
 """The PyTorch importer against autograd: symrf's figures equal the input gradients' hulls.
 
 Each torchvision model (``weights=None``: nothing is downloaded) is imported with
-:func:`symrf.importers.torch.from_torch` and evaluated; the truth comes from
+:func:`symrf.sources.importers.torch.from_torch` and evaluated; the truth comes from
 :mod:`tests.autograd_truth` (a linearised copy of the model, read by autograd). A central
 unit and the units of one period after it give ``rf`` (the largest hull), ``jump`` and the
 left edge of unit 0 by extrapolation, per axis. Inputs are the smallest that keep those
@@ -19,7 +19,7 @@ torch = pytest.importorskip("torch")
 torchvision = pytest.importorskip("torchvision")
 
 import symrf  # noqa: E402
-from symrf.importers.torch import from_torch  # noqa: E402
+from symrf.sources.importers.torch import from_torch  # noqa: E402
 from tests.autograd_truth import truth  # noqa: E402
 
 models = torchvision.models
@@ -149,7 +149,7 @@ def test_global_context_is_listed():
 
 
 def test_load_torch_target():
-    from symrf.importers.torch import load_torch_target
+    from symrf.sources.importers.torch import load_torch_target
 
     report = symrf.evaluate(load_torch_target("torchvision.models:resnet50", upto="layer4"))
     assert (report.rf, report.jump) == (427, 32)
@@ -195,7 +195,7 @@ def test_an_unmapped_call_names_the_node_its_line_and_the_way_out():
 
 
 def test_a_leaf_with_a_registered_mapping():
-    from symrf.importers.torch import register
+    from symrf.sources.importers.torch import register
 
     class Shift(torch.nn.Module):
         def forward(self, x):
@@ -241,7 +241,7 @@ def test_missing_torch_is_one_line():
     import sys
 
     code = ("import sys; sys.modules['torch'] = None\n"
-            "import symrf\nfrom symrf.importers.torch import from_torch\n"
+            "import symrf\nfrom symrf.sources.importers.torch import from_torch\n"
             "try:\n    from_torch(object())\nexcept symrf.SymrfError as e:\n    print(e)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()

@@ -14,9 +14,9 @@ import pytest
 
 import symrf
 from symrf.engine import analyze
-from symrf.export.printer import formula_text
+from symrf.render.printer import formula_text
 from symrf.layers.graph import Node, _ordered
-from symrf.spec import loads
+from symrf.sources.spec import loads
 
 
 def reference_order(nodes):

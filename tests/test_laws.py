@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symrf
-from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
 
 import oracle
 from strategies import has_same, networks

@@ -21,10 +21,10 @@ import pytest
 import symrf
 from symrf import sources
 from symrf.engine import analyze
-from symrf.export.json import to_json_text
-from symrf.export.latex import to_latex
-from symrf.export.markdown import to_markdown
-from symrf.export.values import columns, text
+from symrf.render.json import to_json_text
+from symrf.render.latex import to_latex
+from symrf.render.markdown import to_markdown
+from symrf.render.values import columns, text
 
 import page_watch
 from fuzz_harness import BUDGET, within

@@ -14,9 +14,9 @@ import pytest
 import sympy
 
 import symrf
-from symrf import notebook
-from symrf.export.latex_text import math
-from symrf.export.values import paper
+from symrf.render import notebook
+from symrf.render.latex_text import math
+from symrf.render.values import paper
 
 NOTEBOOK = Path(__file__).parent.parent / "docs" / "examples" / "notebook.ipynb"
 SEED = symrf.Sequential(symrf.Conv(kernel=3, stride=2, name="conv1"),
@@ -66,7 +66,7 @@ def test_networks_show_their_index_picture_when_small_and_numeric():
 
 
 def test_no_picture_without_matplotlib(monkeypatch):
-    from symrf.figures import canvas
+    from symrf.render.figures import canvas
 
     def missing():
         raise symrf.SpecError("symrf figures need matplotlib: pip install 'symrf[plot]'.")

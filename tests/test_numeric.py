@@ -118,8 +118,7 @@ def test_many_symbols_substituted_give_the_rows_of_the_network_built_with_number
 
 
 def test_substituting_converts_each_value_once(monkeypatch):
-    from symrf import substitution
-
+    from symrf.maths import substitution
     count = 60
     numbers = _numbers(count)
     symbolic = _long_chain(count, lambda name: symrf.symbols(name)[0])

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import symrf
-from symrf.scalars import is_number
-from symrf.substitution import replaced
+from symrf.maths.scalars import is_number
+from symrf.maths.substitution import replaced
 
 import oracle
 from strategies import networks, symbolic_networks

@@ -36,7 +36,7 @@ def figure(net, name, assume=None):
 
 
 def example(name):
-    return symrf.spec.load(EXAMPLES / f"{name}.toml").network
+    return symrf.sources.spec.load(EXAMPLES / f"{name}.toml").network
 
 
 def value_at(expr, values):

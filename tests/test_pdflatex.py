@@ -25,13 +25,13 @@ from hypothesis import strategies as st
 
 import symrf
 from symrf.engine import analyze
-from symrf.export.latex import MARGIN, to_latex
-from symrf.export.latex_layout import tex
-from symrf.export.latex_text import unescape
-from symrf.export.latex_width import width
-from symrf.export.values import columns, paper
+from symrf.render.latex import MARGIN, to_latex
+from symrf.render.latex_layout import tex
+from symrf.render.latex_text import unescape
+from symrf.render.latex_width import width
+from symrf.render.values import columns, paper
 from symrf.sources import read
-from symrf.zoo import MODELS
+from symrf.sources.zoo import MODELS
 
 pytestmark = pytest.mark.skipif(shutil.which("pdflatex") is None, reason="needs pdflatex")
 

@@ -1,6 +1,6 @@
-"""The compiled plan (symrf.plan) equals the general exact path on random networks.
+"""The compiled plan (symrf.engine.plan) equals the general exact path on random networks.
 
-The general path (``symrf.report.analyse`` with eager folding and the exact engine) is the
+The general path (``symrf.engine.report.analyse`` with eager folding and the exact engine) is the
 reference; the plan must give the same rows (names, ops, every field of every axis), the
 same output figures, and fail exactly where it fails, with the same error. Graphs too: a
 random DAG of windows and merges through the plan equals its general fold, and a graph
@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 
 import symrf
 from symrf.errors import SymrfError
-from symrf.field import FIGURES
-from symrf.parametric import Evaluator
-from symrf.plan import compiled
-from symrf.plan_rows import PlanRows
-from symrf.report import analyse, network
-from symrf.scalars import exact
-from symrf.symbolic import input_sizes
+from symrf.engine.field import FIGURES
+from symrf.engine.parametric import Evaluator
+from symrf.engine.plan import compiled
+from symrf.engine.plan_rows import PlanRows
+from symrf.engine.report import analyse, network
+from symrf.maths.scalars import exact
+from symrf.engine.symbolic import input_sizes
 
 import oracle_graph
 from strategies import LEAVES, PADS, POINTWISE, networks, symbolic_networks
@@ -112,8 +112,7 @@ def test_resampling_and_failures_take_the_general_path():
 def test_plan_is_compiled_once_per_network_and_dropped_with_it(make):
     import gc
 
-    from symrf import plan as module
-
+    from symrf.engine import plan as module
     net = make()
     first = compiled(net)
     assert first is not None and compiled(net) is first

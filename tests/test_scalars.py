@@ -6,8 +6,8 @@ import sympy
 import symrf
 from symrf.engine import analyze
 from symrf.errors import ExpressionError, ScalarTypeError
-from symrf.expressions import parse
-from symrf.scalars import scalar, symbol
+from symrf.maths.expressions import parse
+from symrf.maths.scalars import scalar, symbol
 
 
 @pytest.mark.parametrize(
@@ -86,7 +86,7 @@ k = symbol("k")
      (sympy.floor(k / 2), False), (k**200 / 2, False)],
 )
 def test_fractional_holds_for_provably_non_integer_values_only(value, decided):
-    from symrf.scalars import fractional
+    from symrf.maths.scalars import fractional
 
     assert fractional(value) is decided
 

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from symrf.errors import SpecError
 from symrf.limits import MAX_NESTING
-from symrf.schema import check, json_schema
+from symrf.sources.schema import check, json_schema
 
 from strategies_spec import almost_valid_documents, junk, valid_documents
 

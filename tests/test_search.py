@@ -1,4 +1,4 @@
-"""The two Pareto fronts of :mod:`symrf.search` agree with each other and with brute force."""
+"""The two Pareto fronts of :mod:`symrf.solve.search` agree with each other and with brute force."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from symrf.pareto import masked_front, pareto
-from symrf.search import Space
+from symrf.solve.pareto import masked_front, pareto
+from symrf.solve.search import Space
 
 GRIDS = st.integers(1, 3).flatmap(
     lambda ndim: hnp.arrays(bool, hnp.array_shapes(min_dims=ndim, max_dims=ndim, max_side=5)))

@@ -15,7 +15,7 @@ import pytest
 import sympy
 
 import symrf
-from symrf.report import FIGURES
+from symrf.engine.report import FIGURES
 
 import slim_graphs
 

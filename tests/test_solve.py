@@ -332,10 +332,10 @@ def test_cli_bad_options_exit_2(capsys, arguments):
 def test_table_and_latex_show_the_answer_and_the_root():
     net = symrf.Sequential(*[symrf.Conv(kernel=K, stride=2)] * 4)
     answer = solve(net, "rf >= 224", "k")
-    table = symrf.export.FORMATS["table"](answer)
+    table = symrf.render.FORMATS["table"](answer)
     assert "exact relaxed root: k = 238/15 ≈ 15.867" in table
     assert table.splitlines()[3].split()[:2] == ["16", "226"]
-    latex = symrf.export.FORMATS["latex"](answer)
+    latex = symrf.render.FORMATS["latex"](answer)
     assert "k &= \\frac{238}{15}" in latex and "$16$ & $226$" in latex
 
 
@@ -345,8 +345,8 @@ def test_chunked_fronts_equal_the_grid_front(monkeypatch):
                            symrf.Conv(kernel=X))
     ranges = {"x": (1, 9), "y": (1, 6), "z": (1, 7)}
     grid = solve(net, "rf >= 40", ["x", "y", "z"], ranges=ranges)
-    monkeypatch.setattr("symrf.search.MASK_LIMIT", 0)
-    monkeypatch.setattr("symrf.search.CHUNK", 17)
+    monkeypatch.setattr("symrf.solve.search.MASK_LIMIT", 0)
+    monkeypatch.setattr("symrf.solve.search.CHUNK", 17)
     chunked = solve(net, "rf >= 40", ["x", "y", "z"], ranges=ranges)
     assert [s.values for s in chunked.solutions] == [s.values for s in grid.solutions]
     assert len(grid.solutions) > 3 and chunked.feasible == grid.feasible
@@ -360,7 +360,6 @@ def test_a_space_too_large_to_search_is_refused_at_once():
 
 def test_progress_bar_draws_on_stderr_for_large_spaces(capsys):
     from symrf import cli
-
     show = cli._progress_bar()
     show(10, 20)  # one chunk or less: nothing to show
     show(cli.CHUNK, 4 * cli.CHUNK)

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symrf
-from symrf.scalars import symbol
+from symrf.maths.scalars import symbol
 
 
 def test_repeat_closed_form_is_the_paper_form():
@@ -93,7 +93,7 @@ def _operands(draw, names=slice(None)):
 @settings(max_examples=300, deadline=None)
 @given(_operands(slice(0, 110)), _operands(slice(100, None)))  # bases shared at times
 def test_merged_products_are_sympys_own(first, second):
-    from symrf.product import product
+    from symrf.maths.product import product
 
     assert sympy.srepr(product(first, second)) == sympy.srepr(sympy.Mul(first, second))
 
@@ -101,7 +101,7 @@ def test_merged_products_are_sympys_own(first, second):
 @settings(max_examples=100, deadline=None)
 @given(_operands(), st.lists(st.sampled_from(_NAMES[:200]), min_size=2, max_size=30, unique=True))
 def test_merged_quotients_are_sympys_own(numerator, strides):
-    from symrf.product import quotient
+    from symrf.maths.product import quotient
 
     denominator = sympy.Mul(*strides)
     expected = sympy.Mul(numerator, sympy.Pow(denominator, -1))
@@ -109,8 +109,8 @@ def test_merged_quotients_are_sympys_own(numerator, strides):
 
 
 def test_a_long_chain_composes_to_the_formulas_of_plain_sympy_products(monkeypatch):
-    from symrf import algebra, scalars
-    from symrf.field import FIGURES
+    from symrf.maths import algebra, scalars
+    from symrf.engine.field import FIGURES
 
     names = [symrf.symbols(f"k{i} s{i} p{i}") for i in range(40)]
     net = symrf.Sequential(*(symrf.Conv(kernel=k, stride=s, padding=p) for k, s, p in names))

@@ -3,9 +3,7 @@
 import pytest
 
 import symrf
-from symrf import zoo
-
-
+from symrf.sources import zoo
 def rows(name, size=None):
     return symrf.evaluate(zoo.build(name), input_size=size).layers
 

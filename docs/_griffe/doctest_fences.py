@@ -8,7 +8,7 @@ as a link, and would print the roles verbatim. Before a docstring is rendered:
 - every run of doctest lines (a ``>>>`` line up to the next blank line) is wrapped in a
   fenced ``pycon`` block (docstrings with a Google ``Examples:`` section are left to
   Griffe's own parser);
-- a role with a full dotted target (``:class:`~symrf.report.Report```) becomes a
+- a role with a full dotted target (``:class:`~symrf.engine.report.Report```) becomes a
   cross-reference, any other role (``:func:`derive```) inline code.
 
 Loaded by mkdocs.yml (``plugins.mkdocstrings.handlers.python.options.extensions``); not part
@@ -30,8 +30,8 @@ _ROLE = re.compile(r":(?:py:)?(?:class|func|meth|mod|data|attr|exc|obj):`(~?)([^
 def roles_to_markdown(text: str) -> str:
     """Turn Sphinx roles into autorefs links (full dotted targets) or inline code.
 
-    >>> roles_to_markdown("see :func:`~symrf.expressions.parse` and :class:`Field`")
-    'see [`parse`][symrf.expressions.parse] and `Field`'
+    >>> roles_to_markdown("see :func:`~symrf.maths.expressions.parse` and :class:`Field`")
+    'see [`parse`][symrf.maths.expressions.parse] and `Field`'
     """
 
     def replace(match: re.Match[str]) -> str:

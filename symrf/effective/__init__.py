@@ -28,7 +28,7 @@ from fractions import Fraction
 
 import sympy
 
-from symrf.arguments import described, named_values, whole
+from symrf.maths.arguments import described, named_values, whole
 from symrf.effective.moments import sigma, walk
 from symrf.effective.result import ERF, AxisProfile, ClosedForm
 from symrf.engine import with_values
@@ -36,9 +36,9 @@ from symrf.errors import NetworkError, ScalarTypeError, SymrfError
 from symrf.layers.base import Layer
 from symrf.layers.graph import Graph, as_graph
 from symrf.limits import abbreviated, check_bits
-from symrf.report import network
-from symrf.scalars import Scalar, divide, exact, free_names, is_number
-from symrf.symbolic import input_sizes, tidy
+from symrf.engine.report import network
+from symrf.maths.scalars import Scalar, divide, exact, free_names, is_number
+from symrf.engine.symbolic import input_sizes, tidy
 
 __all__ = ["ERF", "AxisProfile", "ClosedForm", "erf"]
 
@@ -238,7 +238,7 @@ def _profile(line: list[int], origin: int, unit: int) -> AxisProfile:
 
 def _closed(top: Layer, sizes: list, dims: int, notes: list[str]) -> tuple | None:
     from symrf.engine import analyze
-    from symrf.symbolic import input_symbols
+    from symrf.engine.symbolic import input_symbols
 
     lengths = list(sizes)
     try:

@@ -4,14 +4,14 @@ Read backwards from output unit 0, a path picks one tap in every layer, and the 
 it reaches is a sum of the taps' offsets, each scaled by the jump before its layer. The
 normalised path counts are therefore the distribution of a sum of independent uniform
 choices (for a chain), and a :class:`Walk` ``(scale, mean, variance, mass)`` composes
-exactly as :class:`~symrf.algebra.IntervalMap` does: doing ``first`` then ``second`` gives
+exactly as :class:`~symrf.maths.algebra.IntervalMap` does: doing ``first`` then ``second`` gives
 
 ``(J1*J2, m1 + J1*m2, v1 + J1**2 * v2, M1*M2)``
 
 so a window of ``k`` taps with dilation ``d`` at jump ``J`` adds ``J**2 * d**2 * (k**2 - 1)/12``
 to the variance. ``Repeat(block, n)`` is the ``n``-th power, with geometric sums
-(:func:`~symrf.scalars.geometric`) for a symbolic ``n`` and sums over the index
-(:func:`~symrf.algebra.sum_over`) for schedules such as ``dilation = 2**i``. A merge is a
+(:func:`~symrf.maths.scalars.geometric`) for a symbolic ``n`` and sums over the index
+(:func:`~symrf.maths.algebra.sum_over`) for schedules such as ``dilation = 2**i``. A merge is a
 mixture of its inputs' walks, weighted by their path counts ``M``: the mass over all
 ``dims`` spatial axes, since an image's paths pick a tap on every axis at once.
 
@@ -20,9 +20,9 @@ make the counts depend on the unit's phase (:mod:`symrf.effective.paths` counts 
 
 >>> from symrf.layers.repeat import Repeat
 >>> from symrf.layers.window import Conv
->>> from symrf.scalars import symbols
+>>> from symrf.maths.scalars import symbols
 >>> k, n = symbols("k n")
->>> from symrf.symbolic import tidy
+>>> from symrf.engine.symbolic import tidy
 >>> tidy(walk(Repeat(Conv(kernel=k), times=n), [None]).variance[0])
 n*(k**2 - 1)/12
 """
@@ -36,7 +36,7 @@ from typing import Any
 
 import sympy
 
-from symrf.algebra import sum_over, uses
+from symrf.maths.algebra import sum_over, uses
 from symrf.errors import NetworkError, located
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
@@ -48,7 +48,7 @@ from symrf.layers.repeat import Repeat
 from symrf.layers.resample import ConvTranspose, PixelUnshuffle, Upsample
 from symrf.layers.whole import GlobalPool
 from symrf.layers.window import Window
-from symrf.scalars import Scalar, divide, exact, geometric, is_number
+from symrf.maths.scalars import Scalar, divide, exact, geometric, is_number
 
 Lengths = tuple[Scalar | None, ...]
 
@@ -291,7 +291,7 @@ def sigma(variance: Scalar) -> Scalar:
 
     A formula keeps its square root whole, as a paper prints it.
 
-    >>> from symrf.scalars import symbols
+    >>> from symrf.maths.scalars import symbols
     >>> n, = symbols("n")
     >>> sigma(4), sigma(2), sigma(2 * n / 3)
     (2, sqrt(2), sqrt(2*n/3))

@@ -25,7 +25,7 @@ from typing import Any
 import sympy
 
 from symrf.errors import NetworkError
-from symrf.scalars import Scalar
+from symrf.maths.scalars import Scalar
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What every layer is: a frozen value with a one-axis geometry.
 
-A layer describes where its output units look (an :class:`~symrf.algebra.IntervalMap`) and
-how it changes the feature-map length (a :class:`~symrf.algebra.SizeMap`). Parameters may be
+A layer describes where its output units look (an :class:`~symrf.maths.algebra.IntervalMap`) and
+how it changes the feature-map length (a :class:`~symrf.maths.algebra.SizeMap`). Parameters may be
 per-axis tuples; :meth:`Layer.axis` picks one axis, and the engines only ever see one axis.
 
 >>> from symrf.layers.window import Conv
@@ -21,10 +21,10 @@ from typing import Any, ClassVar, NamedTuple
 
 import sympy
 
-from symrf.algebra import IntervalMap, Sizes
+from symrf.maths.algebra import IntervalMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, located
-from symrf.scalars import Scalar, fractional, scalar
-from symrf.substitution import assignment, replaced
+from symrf.maths.scalars import Scalar, fractional, scalar
+from symrf.maths.substitution import assignment, replaced
 
 
 class Geometry(NamedTuple):
@@ -168,9 +168,9 @@ class Layer(metaclass=_Checked):
     def _repr_svg_(self) -> str | None:
         """Jupyter: the index picture of a small numeric network, else None (the text).
 
-        See :func:`symrf.notebook.repr_svg`; matplotlib is imported only here.
+        See :func:`symrf.render.notebook.repr_svg`; matplotlib is imported only here.
         """
-        from symrf.notebook import repr_svg
+        from symrf.render.notebook import repr_svg
 
         return repr_svg(self)
 
@@ -220,7 +220,7 @@ def param(value: object, what: str) -> Param:
 def provably(relation: object) -> bool:
     """True only when ``relation`` is decided true (a Python bool or ``sympy.true``).
 
-    >>> from symrf.scalars import symbol
+    >>> from symrf.maths.scalars import symbol
     >>> provably(symbol("k") < 1), provably(2 * symbol("k") < 5)
     (False, False)
     """

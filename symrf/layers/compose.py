@@ -1,7 +1,7 @@
 """Structure: layers in sequence (blocks repeated a number of times: :mod:`symrf.layers.repeat`).
 
 A :class:`Sequential` folds its layers' geometries with the monoid laws of
-:mod:`symrf.algebra`, yielding the composed map and the length after each layer.
+:mod:`symrf.maths.algebra`, yielding the composed map and the length after each layer.
 
 >>> from symrf.layers.window import Conv
 >>> Sequential(Conv(kernel=3), Conv(kernel=3, stride=2)).geometry(None).map.rf
@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import sympy
 
-from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, located
 from symrf.layers.base import (
     Geometry,
@@ -27,8 +27,8 @@ from symrf.layers.base import (
     Values,
     located_at,
 )
-from symrf.scalars import Scalar, exact, is_number
-from symrf.substitution import assignment
+from symrf.maths.scalars import Scalar, exact, is_number
+from symrf.maths.substitution import assignment
 
 
 class Step(NamedTuple):

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap
 from symrf.errors import InvalidLayerError
 from symrf.layers.base import Geometry, Layer, Units, need_size
-from symrf.scalars import Scalar
+from symrf.maths.scalars import Scalar
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -24,13 +24,13 @@ from typing import Any
 
 import sympy
 
-from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes
 from symrf.errors import NetworkError, SymrfError, located
 from symrf.layers.base import Geometry, Layer, Units, Values
 from symrf.layers.compose import Sequential, Step, _common_axes, check_size
 from symrf.layers.parallel import Fold, Merge, Parallel, merge_geometries
-from symrf.scalars import Scalar, is_number
-from symrf.substitution import assignment
+from symrf.maths.scalars import Scalar, is_number
+from symrf.maths.substitution import assignment
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Parallel blocks: branches applied to the same input and merged (residual add, concat).
 
 A unit of a merged map depends on the union of the branches' dependency sets, so its hull
-is the union of the branches' hulls (:func:`symrf.algebra.union`): the least left end and
+is the union of the branches' hulls (:func:`symrf.maths.algebra.union`): the least left end and
 the greatest right end. With aligned branches the receptive field is the largest branch's;
 with misaligned ones it can exceed every branch, and ``offset`` reports by how much their
 centres differ. Branches with different jumps cannot be merged. General DAGs are
@@ -23,12 +23,12 @@ from typing import Protocol
 
 import sympy
 
-from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, union
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, union
 from symrf.errors import NetworkError, SymrfError, located
 from symrf.layers.base import Geometry, Layer, Units, Values
 from symrf.layers.compose import Sequential, _common_axes
-from symrf.scalars import Scalar, exact, is_number
-from symrf.substitution import assignment
+from symrf.maths.scalars import Scalar, exact, is_number
+from symrf.maths.substitution import assignment
 
 
 class Merge(enum.Enum):
@@ -50,15 +50,15 @@ def _branch(layers: Layer | Sequence[Layer]) -> Layer | None:
 class Fold(Protocol):
     """How a fold takes each node's geometry and joins branches.
 
-    The symbolic engine's :class:`symrf.symbolic.Shifts` is one; without a fold, the plain
-    laws of :mod:`symrf.algebra` apply.
+    The symbolic engine's :class:`symrf.engine.symbolic.Shifts` is one; without a fold, the plain
+    laws of :mod:`symrf.maths.algebra` apply.
     """
 
     def geometry(self, layer: Layer, size: Scalar | None) -> Geometry:
         """``layer``'s geometry for input length ``size``."""
 
     def union(self, maps: list[IntervalMap]) -> IntervalMap:
-        """The hull of several maps with one scale (as :func:`symrf.algebra.union`)."""
+        """The hull of several maps with one scale (as :func:`symrf.maths.algebra.union`)."""
 
 
 def merge_geometries(

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
 from symrf.layers.base import Geometry, Layer, Param, Units, validate
-from symrf.scalars import Scalar
+from symrf.maths.scalars import Scalar
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,7 +5,7 @@ with geometric sums when ``times`` is a symbol, never unrolled; with ``index``, 
 repetition sees its number and a symbolic count gives sums over the index.
 
 >>> from symrf.layers.window import Conv
->>> from symrf.scalars import symbols
+>>> from symrf.maths.scalars import symbols
 >>> k, n = symbols("k n")
 >>> Repeat(Conv(kernel=k), times=n).geometry(None).map.rf
 n*(k - 1) + 1
@@ -20,7 +20,7 @@ from fractions import Fraction
 
 import sympy
 
-from symrf.algebra import IDENTITY, SAME_SIZE, IntervalMap, sum_over, summed_sizes, uses
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, sum_over, summed_sizes, uses
 from symrf.errors import InvalidLayerError, NetworkError, TooLargeError
 from symrf.layers.base import (
     Geometry,
@@ -33,8 +33,8 @@ from symrf.layers.base import (
 )
 from symrf.layers.compose import Sequential
 from symrf.limits import MAX_BITS, MAX_UNROLL, abbreviated
-from symrf.scalars import Scalar, expression, is_number, scalar, symbol
-from symrf.substitution import Assignment, assignment, substituted
+from symrf.maths.scalars import Scalar, expression, is_number, scalar, symbol
+from symrf.maths.substitution import Assignment, assignment, substituted
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,7 +55,7 @@ class Repeat(Layer):
     >>> from symrf.layers.window import Conv
     >>> Repeat(Conv(kernel=3, stride=2), times=4).geometry(None).map.rf
     31
-    >>> from symrf.scalars import symbols
+    >>> from symrf.maths.scalars import symbols
     >>> i, = symbols("i")
     >>> Repeat(Conv(kernel=3, dilation=2**i), times=8, index=i).geometry(None).map.rf
     511
@@ -124,7 +124,7 @@ class Repeat(Layer):
         """The block as repetition ``number`` (counted from 0) sees it.
 
         >>> from symrf.layers.window import Conv
-        >>> from symrf.scalars import symbols
+        >>> from symrf.maths.scalars import symbols
         >>> i, = symbols("i")
         >>> Repeat(Conv(kernel=3, dilation=2**i), times=4, index=i).copy(3)
         Conv(kernel=3, stride=1, dilation=8, padding=0)

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from symrf.algebra import IDENTITY, IntervalMap, SizeMap
+from symrf.maths.algebra import IDENTITY, IntervalMap, SizeMap
 from symrf.errors import InvalidLayerError, NetworkError
 from symrf.layers.base import Geometry, Layer, Param, Units, need_size, provably, validate
-from symrf.scalars import Scalar, divide, is_number
+from symrf.maths.scalars import Scalar, divide, is_number
 
 
 def _factor_of(value: Scalar) -> int:

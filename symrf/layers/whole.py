@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symrf.algebra import IntervalMap, SizeMap
+from symrf.maths.algebra import IntervalMap, SizeMap
 from symrf.layers.base import Geometry, Layer, Param, Units, need_size, validate
-from symrf.scalars import Scalar, ceil, divide, floor, is_number
+from symrf.maths.scalars import Scalar, ceil, divide, floor, is_number
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,7 +21,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from symrf.algebra import IntervalMap, SizeMap
+from symrf.maths.algebra import IntervalMap, SizeMap
 from symrf.errors import InvalidLayerError
 from symrf.layers.base import (
     Geometry,
@@ -33,7 +33,7 @@ from symrf.layers.base import (
     param,
     validate,
 )
-from symrf.scalars import Scalar, ceil, divide, floor, maximum, minimum
+from symrf.maths.scalars import Scalar, ceil, divide, floor, maximum, minimum
 
 
 class Padding(enum.Enum):

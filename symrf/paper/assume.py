@@ -11,7 +11,7 @@ be shown (:meth:`Assumptions.nonnegative`).
 >>> facts = assumptions(["s > 1", "odd(k)"])
 >>> facts
 Assumptions('s > 1', 'odd(k)')
->>> from symrf.scalars import symbols
+>>> from symrf.maths.scalars import symbols
 >>> k, s = symbols("k s")
 >>> facts.decide(sympy.Piecewise((k, sympy.Eq(s, 1)), (k*s, True)))
 k*s
@@ -25,13 +25,13 @@ from typing import Any
 
 import sympy
 
-from symrf.algebra import whole
-from symrf.arguments import described
+from symrf.maths.algebra import whole
+from symrf.maths.arguments import described
 from symrf.errors import ExpressionError, NetworkError
 from symrf.paper import proofs
 from symrf.paper.statements import Shape, narrow, read
-from symrf.scalars import Scalar, expression
-from symrf.substitution import replaced
+from symrf.maths.scalars import Scalar, expression
+from symrf.maths.substitution import replaced
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Assumptions:
         Returns the substitution and its inverse ``x' -> (x - r)/m``; the fresh symbols are
         non-negative integers.
 
-        >>> from symrf.scalars import symbols
+        >>> from symrf.maths.scalars import symbols
         >>> k, = symbols("k")
         >>> forward, back = assumptions(["odd(k)"]).substitution([k])
         >>> forward[k], sympy.expand(forward[k].xreplace(back))
@@ -95,7 +95,7 @@ class Assumptions:
         can, and the shapes are substituted back: the value is unchanged wherever the
         assumptions hold.
 
-        >>> from symrf.scalars import symbols
+        >>> from symrf.maths.scalars import symbols
         >>> n_in, = symbols("n_in")
         >>> assumptions(["n_in % 32 == 0"]).decide(sympy.floor(n_in / 32) + sympy.floor(n_in / 64))
         n_in/32 + floor(n_in/64)
@@ -109,7 +109,7 @@ class Assumptions:
         """:meth:`decide` with every rounding worked out here, innermost first.
 
         sympy's own floor takes ``-d*(4*m + 4)/6`` for an integer (sympy 1.14), so roundings
-        are kept out of its reach: only terms :func:`~symrf.algebra.whole` shows to be
+        are kept out of its reach: only terms :func:`~symrf.maths.algebra.whole` shows to be
         integers leave a rounding, and only a number is rounded.
         """
         roundings = _outermost_roundings(expr)
@@ -148,7 +148,7 @@ class Assumptions:
         one sign is replaced by its bound on that side. The result must then be a sum of
         non-negative terms.
 
-        >>> from symrf.scalars import symbols
+        >>> from symrf.maths.scalars import symbols
         >>> k, n = symbols("k n")
         >>> facts = Assumptions()
         >>> facts.nonnegative(2**n - 1), facts.nonnegative(k - 2)

@@ -16,7 +16,7 @@ result (see ``docs/explanation/paper-forms.md`` for the precise guarantee). The 
 - a sum inside a product leads with a positive term (``2*(k - 1)``, not ``-2*(1 - k)``);
 - ``Max``/``Min`` arguments that provably never win are dropped.
 
->>> from symrf.scalars import symbols
+>>> from symrf.maths.scalars import symbols
 >>> k, s, n, L = symbols("k s n L")
 >>> paper_form(L*k - L + 1), paper_form(n*k - n + 1)
 (L*(k - 1) + 1, n*(k - 1) + 1)
@@ -35,12 +35,12 @@ from fractions import Fraction
 
 import sympy
 
-from symrf.algebra import whole
+from symrf.maths.algebra import whole
 from symrf.paper.assume import Assumptions, assumptions
 from symrf.paper.monomials import plain_symbols, shift, shortens, terms
 from symrf.paper.rounding import flat_expand, over_monomial, parities, present_ceilings
 from symrf.paper.signs import merged_powers, negated, over_numbers, signed
-from symrf.scalars import Scalar, expression, scalar
+from symrf.maths.scalars import Scalar, expression, scalar
 
 _LARGE = 400
 """Formulas of more nodes than this are only decided and tidied locally, not expanded."""
@@ -71,7 +71,7 @@ def paper_form(expr: Scalar, assume: Assumptions | Sequence[str] | None = None) 
         numbers). A per-axis tuple gives a tuple; ``None`` (an unknown figure) and flags
         come back as they are.
 
-    >>> from symrf.scalars import symbols
+    >>> from symrf.maths.scalars import symbols
     >>> k, s, n = symbols("k s n")
     >>> rf = sympy.Piecewise((n*(k - 1) + 1, sympy.Eq(s, 1)),
     ...                      ((k - 1)*(s**n - 1)/(s - 1) + 1, True))

@@ -4,7 +4,7 @@
 (per-layer terms ``(k - 1)*s0*s1``); these helpers count and apply that shift on a table
 ``{monomial: coefficient}`` without expanding.
 
->>> from symrf.scalars import symbols
+>>> from symrf.maths.scalars import symbols
 >>> k, s = symbols("k s")
 >>> table = terms(k*s - s + 1)
 >>> shortens(table, k), shortens(table, s)

@@ -6,7 +6,7 @@ subformula that occurs more than once (across all the formulas given, or inside 
 helper symbol ``u_1, u_2, ...``, so a renderer prints the figures short and the definitions
 once, under them.
 
->>> from symrf.scalars import symbols
+>>> from symrf.maths.scalars import symbols
 >>> n, = symbols("n")
 >>> long = sympy.floor(sympy.Max(0, 2*sympy.ceiling(n/2 + sympy.Rational(1, 2)) - n)/2)
 >>> where([long + 1, 2*long])
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import sympy
 
-from symrf.scalars import Scalar, expression
+from symrf.maths.scalars import Scalar, expression
 
 LONG = 40
 """A subformula that prints to more characters than this is worth a name when it recurs."""

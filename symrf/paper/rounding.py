@@ -4,7 +4,7 @@ Helpers of :mod:`symrf.paper.forms`: a rounding's argument over its least monomi
 denominator, ``floor((n - 1)/d)`` as ``ceiling(n/d) - 1`` where that ceiling occurs too,
 and TF SAME's ``ceiling(x/2) - ceiling((x - 1)/2)`` as ``Mod(x, 2)``.
 
->>> from symrf.scalars import symbols
+>>> from symrf.maths.scalars import symbols
 >>> n, s = symbols("n s")
 >>> over_monomial(n/(2*s) - sympy.Rational(1, 2))
 (n - s, 2*s)
@@ -18,7 +18,7 @@ import functools
 
 import sympy
 
-from symrf.algebra import whole
+from symrf.maths.algebra import whole
 
 
 def flat_expand(expr: sympy.Expr) -> sympy.Expr:
@@ -27,7 +27,7 @@ def flat_expand(expr: sympy.Expr) -> sympy.Expr:
     sympy's ``expand`` also rewrites the arguments of floors, ceilings and ``Max``, undoing
     the forms already chosen for them.
 
-    >>> from symrf.scalars import symbols
+    >>> from symrf.maths.scalars import symbols
     >>> k, s = symbols("k s")
     >>> flat_expand(2*(k - 1)*sympy.ceiling((k - 1)/s))
     2*k*ceiling((k - 1)/s) - 2*ceiling((k - 1)/s)

@@ -5,7 +5,7 @@ powers of one number merge (``2*2**n`` is ``2**(n + 1)``); a sum whose every coe
 is a fraction is written over one number (``(k - 1)/2``, which sympy would spread into
 ``k/2 - 1/2``). Every choice looks at signs and structure, never at names.
 
->>> from symrf.scalars import symbols
+>>> from symrf.maths.scalars import symbols
 >>> k, L = symbols("k L")
 >>> signed(sympy.Mul(-2, 1 - k, 2**L - 1))
 2*(2**L - 1)*(k - 1)
@@ -115,7 +115,7 @@ def ordered_terms(expr: sympy.Expr) -> list[sympy.Expr]:
     renderers that print a sum term by term (sympy's printers sort by name, so
     ``-n*(k - 1) + n_in`` would lead with the negative term).
 
-    >>> from symrf.scalars import symbols
+    >>> from symrf.maths.scalars import symbols
     >>> k, n, n_in = symbols("k n n_in")
     >>> ordered_terms(n_in - n*(k - 1))
     [n_in, -n*(k - 1)]

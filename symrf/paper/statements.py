@@ -2,7 +2,7 @@
 
 A text is a comparison chain of expressions (``s > 1``, ``1 < s <= 4``, ``s != 1``),
 ``odd(NAME)``, ``even(NAME)`` or ``NAME % M == R``. It is parsed by a whitelist over Python's
-``ast``; each side of a comparison is read by :func:`symrf.expressions.parse`, never by
+``ast``; each side of a comparison is read by :func:`symrf.maths.expressions.parse`, never by
 ``sympify``. A relation between one symbol and a number narrows that symbol's
 :class:`Shape`; other relations are kept for checking values.
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import sympy
 
 from symrf.errors import ExpressionError
-from symrf.expressions import parse
-from symrf.scalars import expression
+from symrf.maths.expressions import parse
+from symrf.maths.scalars import expression
 
 _COMPARE = {
     ast.Lt: sympy.StrictLessThan, ast.LtE: sympy.LessThan, ast.Gt: sympy.StrictGreaterThan,

@@ -1,0 +1,113 @@
+"""The work a figure asks of the exact engine, estimated before any of it is done.
+
+Where upsampling makes fields depend on position, the exact engine enumerates ``2*Q`` phases
+of a feature map (``Q``, the product of the upsampling factors so far) and follows each back
+to the input (:mod:`symrf.engine.exact`). A figure that reads every row (``growth``, ``coverage``,
+``index``) does that once per row, and the ``coverage`` and ``index`` pictures follow units of
+every row back themselves. :func:`visits` follows one phase of each such row, counting the
+unit visits as the engine does, multiplies by the phases and units, and refuses at once past
+:data:`~symrf.limits.MAX_FIGURE_READS` rather than after seconds of work.
+
+>>> import symrf
+>>> net = symrf.Sequential(symrf.Upsample(factor=2), symrf.Conv(kernel=3))
+>>> visits(net, None, every_row=True)
+31
+"""
+
+from __future__ import annotations
+
+import math
+
+from symrf.errors import TooLargeError
+from symrf.engine.exact import Budget, dependencies
+from symrf.render.figures.subject import prefix
+from symrf.layers.compose import Sequential
+from symrf.layers.graph import INPUT, Graph
+from symrf.limits import MAX_FIGURE_READS, MAX_PHASES
+
+
+def phases(net: Sequential | Graph) -> list[int]:
+    """The phases the exact engine enumerates for each row of ``net`` (1: a closed form).
+
+    >>> import symrf
+    >>> phases(symrf.Sequential(symrf.Conv(kernel=3), symrf.Upsample(factor=2),
+    ...                         symrf.Upsample(factor=3)))
+    [1, 2, 6]
+    """
+    if isinstance(net, Graph):
+        factors = {INPUT: 1}
+        for node in net.nodes:
+            if node.layer is None:
+                factors[node.name] = math.lcm(*(factors[source] for source in node.inputs))
+            else:
+                factors[node.name] = factors[node.inputs[0]] * node.layer.period_factor()
+        return [factors[node.name] for node in net.nodes]
+    found, product = [], 1
+    for layer in net.layers:
+        product *= layer.period_factor()
+        found.append(product)
+    return found
+
+
+def visits(net: Sequential | Graph, size: int | None, *, every_row: bool, repeats: int = 1,
+           reads: int = 0) -> int:
+    """The unit visits the exact engine will make for ``net``'s rows, or a refusal.
+
+    Args:
+        net: The one-axis network drawn.
+        size: Its input length, if known.
+        every_row: Whether the figure evaluates every row (else only the output's).
+        repeats: How many times the figure evaluates the network.
+        reads: The dependency sets the figure itself asks of each row (one phase each).
+
+    Raises:
+        TooLargeError: Past :data:`~symrf.limits.MAX_FIGURE_READS`, as soon as it is known.
+    """
+    found = phases(net)
+    last = len(found) - 1
+    total = 0
+    for index, period in enumerate(found):
+        if period > MAX_PHASES:
+            return total  # the engine refuses such a period at once, with its own message
+        evaluated = period > 1 and (every_row or index == last)
+        walks = (2 * period * repeats if evaluated else 0) + (reads if every_row else 0)
+        if walks == 0:
+            continue
+        probe = _Probe((MAX_FIGURE_READS - total) // walks)
+        try:
+            dependencies(prefix(net, index), size, {0}, probe)
+        except TooLargeError:
+            probe.spent = probe.limit + 1
+        scans = (repeats if evaluated else 0) + (reads if every_row else 0)
+        total += scans * probe.scan + walks * (probe.spent - probe.scan)
+        if total > MAX_FIGURE_READS:
+            why = (f"{period} phases of position-dependent fields" if evaluated
+                   else "the input pixels each row reads")
+            raise TooLargeError(
+                f"the figure would need {total} or more unit visits of the exact engine "
+                f"({why} at row {_name(net, index)}), more than the {MAX_FIGURE_READS} a "
+                "figure may take; draw the first rows with --upto ROW, or use "
+                "symrf.derive() for labelled bounds."
+            )
+    return total
+
+
+class _Probe(Budget):
+    """A budget for one phase's walk that also records the length scan charged first.
+
+    The engine scans the nodes' lengths once per evaluation and walks once per phase, so
+    the two are counted apart.
+    """
+
+    scan = 0
+
+    def charge(self, units: int) -> None:  # Budget.charge, the scan apart
+        if not self.scan:
+            self.scan, self.limit = units, self.limit + units
+        super().charge(units)
+
+
+def _name(net: Sequential | Graph, index: int) -> str:
+    if isinstance(net, Graph):
+        return repr(net.nodes[index].name)
+    return f"{index} ({net.layers[index].row_name(index)})"

@@ -1,0 +1,340 @@
+"""How traced function and method calls map to symrf: one table from names to handlers.
+
+Function calls (``torch.flatten``, ``F.interpolate``, ``operator.add``) and tensor methods
+(``x.view``, ``x.mean``) are looked up by name in :data:`FUNCTIONS`. Layout calls (view,
+permute, chunk, ...) only move dimension labels (:mod:`symrf.sources.importers.torch_axes`);
+elementwise calls carry their input's field; merges go through the builder; pooling,
+padding, interpolation, flatten and spatial reductions become rows.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from symrf.sources.importers.torch_axes import BATCH, FEATURE, Flow, layout_after_view, permuted
+from symrf.sources.importers.torch_build import Call, Handler
+from symrf.sources.importers.torch_modules import adaptive, pad, pool
+from symrf.layers.parallel import Merge
+from symrf.layers.pointwise import Crop, Identity, LayerNorm
+from symrf.layers.resample import Mode, PixelShuffle, PixelUnshuffle, Upsample
+from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
+from symrf.layers.window import AvgPool, Conv, MaxPool
+
+_ELEMENTWISE = frozenset({
+    "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu",
+    "gelu", "silu", "mish", "hardswish", "hardsigmoid", "hardtanh", "hardtanh_", "sigmoid",
+    "sigmoid_", "tanh", "tanh_", "softplus", "softsign", "logsigmoid", "tanhshrink",
+    "threshold", "rrelu", "prelu", "glu_channels", "dropout", "dropout1d", "dropout2d",
+    "dropout3d", "alpha_dropout", "feature_alpha_dropout", "neg", "abs", "exp", "log",
+    "sqrt", "rsqrt", "clamp", "clamp_", "clip", "clamp_min", "clamp_max", "contiguous",
+    "clone", "detach", "float", "double", "half", "to", "type", "type_as", "batch_norm",
+    "square", "reciprocal", "sign", "erf", "pos", "stochastic_depth",
+})
+"""Calls that keep every position (activations, casts, copies, batch norm at inference)."""
+
+_ARITHMETIC = frozenset({
+    "add", "add_", "iadd", "sub", "sub_", "isub", "rsub", "mul", "mul_", "imul", "truediv",
+    "div", "div_", "itruediv", "floordiv", "pow", "maximum", "minimum", "where", "addcmul",
+})
+"""Elementwise calls of several tensors: merges (the union of their fields)."""
+
+
+def elementwise(call: Call) -> Flow:
+    """No geometry: the result carries the input's field."""
+    return call.alias()
+
+
+def arithmetic(call: Call) -> Flow:
+    """Elementwise arithmetic of tensors: a merge (constants drop out)."""
+    flows = [f for f in (call.flow(a) for a in _tensors(call)) if isinstance(f, Flow)]
+    return call.builder.merge(call, flows, Merge.ADD)
+
+
+def concatenate(call: Call, stack: bool = False) -> Flow:
+    """``torch.cat``/``torch.stack`` along a non-spatial dimension."""
+    items = call.arg(0, "tensors")
+    dim = call.arg(1, "dim", 0)
+    flows = [f for f in (call.flow(a) for a in items) if isinstance(f, Flow)]
+    live = [f for f in flows if f.node is not None]
+    if live and not stack and live[0].dims[dim] >= 0:
+        raise call.unmapped(f"concatenates along spatial axis {live[0].dims[dim]}")
+    result = call.builder.merge(call, flows, Merge.CONCAT)
+    if stack:
+        dims = list(result.dims[: len(call.shape) - 1])
+        dims.insert(dim % len(call.shape), FEATURE)
+        result = result.with_(dims=tuple(dims))
+    return result
+
+
+def reshaped(call: Call) -> Flow:
+    """view/reshape/flatten: relabel, or a whole-input row where positions are mixed."""
+    source = call.require()
+    dims = layout_after_view(source.dims, source.shape, call.shape)
+    if dims is not None:
+        return call.alias(dims)
+    labels = tuple(BATCH if i == 0 and source.dims[0] == BATCH else FEATURE
+                   for i in range(len(call.shape)))
+    return call.emit(Linear(), dims=labels, reduced=True)
+
+
+def permute(call: Call) -> Flow:
+    """Permute / transpose / movedim: the labels move with the dimensions."""
+    source = call.require()
+    count = len(source.dims)
+    args = list(call.node.args[1:]) or list(call.node.kwargs.values())
+    target = call.node.target if isinstance(call.node.target, str) else call.node.target.__name__
+    if target in ("transpose", "swapaxes", "swapdims"):
+        order = list(range(count))
+        a, b = (int(x) % count for x in args[:2])
+        order[a], order[b] = order[b], order[a]
+    elif target == "movedim":
+        order = [i for i in range(count) if i != int(args[0]) % count]
+        order.insert(int(args[1]) % count, int(args[0]) % count)
+    else:
+        order = list(args[0]) if len(args) == 1 and isinstance(args[0], list | tuple) else args
+    return call.alias(permuted(source.dims, [int(i) for i in order]))
+
+
+def unsqueeze(call: Call) -> Flow:
+    """Insert or remove size-1 dimensions (a squeezed spatial axis of size 1 goes too)."""
+    source = call.require()
+    dims = layout_after_view(source.dims, source.shape, call.shape)
+    if dims is None:
+        raise call.unmapped("changes the layout in a way symrf cannot follow")
+    return call.alias(dims)
+
+
+def split(call: Call) -> tuple[Flow, ...]:
+    """Chunk / split / unbind along a non-spatial dimension: one flow per piece."""
+    source = call.require()
+    name = call.node.target if isinstance(call.node.target, str) else call.node.target.__name__
+    dim = call.arg(1 if name == "unbind" else 2, "dim", 0)
+    if source.dims[dim] >= 0:
+        raise call.unmapped(f"splits spatial axis {source.dims[dim]}")
+    shapes = [tuple(m.shape) for m in call.node.meta["tensor_meta"]]
+    if source.node is not None:
+        call.builder.aliases[call.name] = source.node
+    if name == "unbind":
+        dims = tuple(d for i, d in enumerate(source.dims) if i != dim % len(source.dims))
+        return tuple(source.with_(shape=s, dims=dims) for s in shapes)
+    return tuple(source.with_(shape=s) for s in shapes)
+
+
+def getitem(call: Call) -> Any:
+    """An element of a tuple result, or tensor indexing (channel slices, crops, None)."""
+    whole = call.flow(call.node.args[0])
+    index = call.node.args[1]
+    if isinstance(whole, tuple):
+        return whole[index]
+    if not isinstance(whole, Flow):
+        return None
+    items = list(index) if isinstance(index, tuple) else [index]
+    if Ellipsis in items:
+        at = items.index(Ellipsis)
+        fill = len(whole.dims) - (len(items) - 1 - items.count(None))
+        items[at: at + 1] = [slice(None)] * fill
+    dims: list[int] = []
+    lefts, rights = [0] * call.axes, [0] * call.axes
+    position = 0
+    for item in items:
+        if item is None:
+            dims.append(FEATURE)
+            continue
+        label, length = whole.dims[position], whole.shape[position]
+        position += 1
+        if label < 0:
+            if not isinstance(item, int):
+                dims.append(label)
+            continue
+        if isinstance(item, slice) and item.step in (None, 1):
+            start, stop, _ = item.indices(length)
+            lefts[label], rights[label] = start, length - stop
+            dims.append(label)
+            continue
+        raise call.unmapped(f"indexes spatial axis {label} with {item!r}")
+    dims.extend(whole.dims[position:])
+    if not any(lefts + rights):
+        return call.alias(tuple(dims))
+    return call.emit(Crop(left=call.squeeze(lefts), right=call.squeeze(rights)), dims=tuple(dims))
+
+
+def reduction(call: Call) -> Any:
+    """mean/sum/amax/... over some dimensions: spatial ones make a pooling row."""
+    source = call.require()
+    dim = call.arg(1, "dim", None)
+    keep = bool(call.arg(2, "keepdim", False))
+    count = len(source.dims)
+    reduced = range(count) if dim is None else [
+        int(d) % count for d in (dim if isinstance(dim, list | tuple) else [dim])]
+    spatial = {source.dims[d] for d in reduced if source.dims[d] >= 0}
+    dims = tuple(FEATURE if d in reduced else label for d, label in enumerate(source.dims)
+                 ) if keep else tuple(label for d, label in enumerate(source.dims)
+                                      if d not in reduced)
+    if dim is None:
+        dims = ()
+    names = {"max", "min", "median", "mode", "kthvalue", "sort"}
+    target = call.node.target if isinstance(call.node.target, str) else call.node.target.__name__
+    if not any(source.size(axis) > 1 for axis in spatial):
+        result = call.alias(dims)
+    elif len(spatial) == call.axes:
+        result = call.emit(GlobalPool(), dims=dims, reduced=True)
+    else:
+        outputs = [1 if axis in spatial else source.size(axis) for axis in range(call.axes)]
+        result = call.emit(AdaptivePool(output=call.squeeze(outputs)), dims=dims)
+    pair = target in names and dim is not None
+    return (result, result) if pair else result
+
+
+def interpolation(call: Call, mode: str, align: bool) -> Flow:
+    """Upsampling by whole factors (from a scale factor or an output size)."""
+    source = call.require()
+    before = call.sizes()
+    after = call.sizes(source, call.shape)
+    if source.reduced and all(b == 1 for b in before):
+        return call.alias()  # a pooled map broadcast back: stays global context
+    if mode == "area" and all(a <= b for a, b in zip(after, before, strict=True)):
+        return call.emit(AdaptivePool(output=call.squeeze(after)))
+    if any(a % b for a, b in zip(after, before, strict=True)):
+        raise call.unmapped(
+            f"resizes {tuple(before)} to {tuple(after)}, not by whole factors; symrf maps "
+            "upsampling by integer factors (choose an input size that the sizes divide)"
+        )
+    factors = [a // b for a, b in zip(after, before, strict=True)]
+    kind = "nearest" if mode == "area" else mode
+    try:
+        chosen = Mode(_MODES.get(kind, kind))
+    except ValueError:
+        raise call.unmapped(f"interpolates with mode {mode!r}") from None
+    if align and any(b < 2 for b, f in zip(before, factors, strict=True) if f > 1):
+        raise call.unmapped("aligns corners of a map of length 1")
+    length = call.squeeze([max(b, 2) for b in before]) if align else None
+    return call.emit(Upsample(factor=call.squeeze(factors), mode=chosen, align_corners=align,
+                              length=length))
+
+
+_MODES = {"bilinear": "linear", "trilinear": "linear", "bicubic": "cubic",
+          "nearest-exact": "nearest"}
+
+
+def interpolate(call: Call) -> Flow:
+    """``F.interpolate(x, size, scale_factor, mode, align_corners)``."""
+    mode = call.arg(3, "mode", "nearest")
+    return interpolation(call, mode, bool(call.arg(4, "align_corners", False)))
+
+
+def conv(call: Call) -> Flow:
+    """``F.conv1d/2d/3d`` with a traced weight: the kernel is the weight's shape."""
+    weight = call.node.args[1] if len(call.node.args) > 1 else call.node.kwargs["weight"]
+    kernel = tuple(weight.meta["tensor_meta"].shape[2:])
+    n = len(kernel)
+    padding = call.arg(4, "padding", 0)
+    return call.emit(Conv(
+        kernel=call.per_axis(kernel, "kernel", n),
+        stride=call.per_axis(call.arg(3, "stride", 1), "stride", n),
+        padding=padding if isinstance(padding, str) else call.per_axis(padding, "padding", n),
+        dilation=call.per_axis(call.arg(5, "dilation", 1), "dilation", n)))
+
+
+def _pool(kind: type[MaxPool | AvgPool]) -> Handler:
+    def handler(call: Call) -> Flow:
+        dilation = call.arg(4, "dilation", 1) if kind is MaxPool else 1
+        ceil_at = 5 if kind is MaxPool else 4
+        return call.emit(pool(kind, call, call.arg(1, "kernel_size"), call.arg(2, "stride"),
+                              call.arg(3, "padding", 0), dilation,
+                              bool(call.arg(ceil_at, "ceil_mode", False))))
+    return handler
+
+
+def _layer_norm(call: Call) -> Flow:
+    source = call.require()
+    count = len(call.arg(1, "normalized_shape"))
+    if any(label >= 0 for label in source.dims[len(source.dims) - count:]):
+        return call.context()
+    return call.emit(LayerNorm())
+
+
+def _softmax(call: Call) -> Flow:
+    source = call.require()
+    dim = call.arg(1, "dim", -1)
+    return call.context() if source.dims[dim] >= 0 else call.alias()
+
+
+def _linear(call: Call) -> Flow:
+    source = call.require()
+    if source.dims[-1] >= 0 and source.shape[-1] > 1:
+        raise call.unmapped(f"is a linear map over spatial axis {source.dims[-1]}")
+    return call.emit(Linear() if not source.spatial() else Identity())
+
+
+def _expand(call: Call) -> Flow:
+    source = call.require()
+    if source.reduced or math.prod(source.shape) == math.prod(call.shape):
+        dims = tuple(source.dims)
+        if len(call.shape) == len(dims):
+            other = [call.flow(a) for a in call.node.args[1:]]
+            target = next((f for f in other if isinstance(f, Flow)), None)
+            dims = target.dims if target is not None else dims
+        return call.alias(dims)
+    raise call.unmapped("expands a local map")
+
+
+def _none(call: Call) -> None:
+    return None
+
+
+
+
+FUNCTIONS: dict[str, Handler] = {
+    **{name: elementwise for name in _ELEMENTWISE},
+    **{name: arithmetic for name in _ARITHMETIC},
+    "cat": concatenate, "concat": concatenate, "concatenate": concatenate,
+    "stack": lambda call: concatenate(call, stack=True),
+    "flatten": reshaped, "view": reshaped, "reshape": reshaped, "unflatten": reshaped,
+    "view_as": reshaped,
+    "permute": permute, "transpose": permute, "swapaxes": permute, "swapdims": permute,
+    "movedim": permute,
+    "unsqueeze": unsqueeze, "squeeze": unsqueeze,
+    "chunk": split, "split": split, "tensor_split": split, "unbind": split,
+    "getitem": getitem,
+    "mean": reduction, "sum": reduction, "amax": reduction, "amin": reduction,
+    "max": reduction, "min": reduction, "std": reduction, "var": reduction,
+    "logsumexp": reduction, "norm": reduction, "prod": reduction,
+    "adaptive_avg_pool1d": lambda call: adaptive(call, call.arg(1, "output_size")),
+    "adaptive_avg_pool2d": lambda call: adaptive(call, call.arg(1, "output_size")),
+    "adaptive_avg_pool3d": lambda call: adaptive(call, call.arg(1, "output_size")),
+    "adaptive_max_pool1d": lambda call: adaptive(call, call.arg(1, "output_size")),
+    "adaptive_max_pool2d": lambda call: adaptive(call, call.arg(1, "output_size")),
+    "adaptive_max_pool3d": lambda call: adaptive(call, call.arg(1, "output_size")),
+    "max_pool1d": _pool(MaxPool), "max_pool2d": _pool(MaxPool), "max_pool3d": _pool(MaxPool),
+    "avg_pool1d": _pool(AvgPool), "avg_pool2d": _pool(AvgPool), "avg_pool3d": _pool(AvgPool),
+    "interpolate": interpolate, "upsample": interpolate,
+    "pad": lambda call: pad(call, call.arg(1, "pad")),
+    "pixel_shuffle": lambda call: call.emit(PixelShuffle(factor=call.arg(1, "upscale_factor"))),
+    "pixel_unshuffle": lambda call: call.emit(
+        PixelUnshuffle(factor=call.arg(1, "downscale_factor"))),
+    "conv1d": conv, "conv2d": conv, "conv3d": conv,
+    "layer_norm": _layer_norm,
+    "group_norm": lambda call: call.context(), "instance_norm": lambda call: call.context(),
+    "softmax": _softmax, "log_softmax": _softmax,
+    "linear": _linear,
+    "expand": _expand, "expand_as": _expand,
+    "size": _none, "dim": _none, "numel": _none, "getattr": _none,
+}
+"""Function and method names -> handlers."""
+
+
+def function_call(call: Call) -> Any:
+    """Map one function or method call (looked up by name)."""
+    target = call.node.target
+    name = target if isinstance(target, str) else getattr(target, "__name__", str(target))
+    handler = FUNCTIONS.get(name)
+    if handler is None:
+        if call.source is None:
+            return None
+        raise call.unmapped("has no receptive-field mapping")
+    return handler(call)
+
+
+def _tensors(call: Call) -> list[Any]:
+    return [a for a in (*call.node.args, *call.node.kwargs.values()) if hasattr(a, "op")]
