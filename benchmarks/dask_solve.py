@@ -2,7 +2,7 @@
 
 All parts use one ``LocalCluster`` of 2 worker processes (1 thread each) on loopback, the
 setup ``symrf.solve(..., scheduler=...)`` gets from ``scheduler="local"`` (with
-``symrf.solve.distributed.FAST_WORKERS``: without it the workers run the measure 2-3x slower);
+``symrf.engine.cluster.FAST_WORKERS``: without it the workers run the measure 2-3x slower);
 starting it is timed once. The network is ``Repeat(Conv(kernel=k), times=n)``
 (rf = n*(k - 1) + 1) with the target ``rf >= T`` and the unknowns ``k`` and ``n``: the
 Pareto-front path.
@@ -12,7 +12,7 @@ Part 0. What the machine gives two processes, without Dask: 20 blocks of the par
 idle 2-core machine two take as long as one (capacity 2x); on a shared one, or where memory
 bandwidth limits, they take longer, and 2 local workers cannot beat that ratio.
 
-Part 1. Overhead: the time per task of ``Cluster.run`` on tasks that do nothing (what each
+Part 1. Overhead: the time per task of ``SearchCluster.run`` on tasks that do nothing (what each
 block pays to be scheduled, sent and merged), and the fixed cost of a distributed ``solve``
 on a 1,000-assignment space against the same solve in one process.
 
@@ -44,7 +44,8 @@ from timing import best_of, human, show  # before symrf: puts the checkout on sy
 
 import symrf
 import symrf.solve.question
-from symrf.solve.distributed import FAST_WORKERS, Cluster
+from symrf.engine.cluster import FAST_WORKERS
+from symrf.solve.distributed import SearchCluster
 from symrf.solve.question import Question
 from symrf.solve.search import Keep, Scan, Space, scan, searching
 
@@ -119,7 +120,7 @@ def overhead(client: object, net: symrf.Layer) -> None:
     """Part 1: time per empty task, and the fixed cost of a small distributed solve."""
     print("\nPart 1. Overhead")
     tasks = 400
-    runner = Cluster(client)
+    runner = SearchCluster(client)
 
     def empty_tasks() -> None:
         assert sum(1 for _ in runner.run(_nothing, None, range(tasks))) == tasks
@@ -151,7 +152,7 @@ def speed_up(client: object, net: symrf.Layer, part2: tuple[float, Scan]) -> boo
     found = []
 
     def spread() -> None:
-        with searching(Cluster(client)):
+        with searching(SearchCluster(client)):
             found.append(scan(space, measure, keep=Keep.FRONT, maximise=False))
 
     one, single = part2
@@ -185,7 +186,7 @@ def past_the_limit(client: object, net: symrf.Layer, ks: int,
         label = "symrf.solve on the cluster, end to end"
     else:  # symrf.solve still refuses: time the search phase the way solve runs it
         space, measure = _search(net, ks, ns)
-        with searching(Cluster(client)):
+        with searching(SearchCluster(client)):
             found = scan(space, measure, keep=Keep.FRONT, maximise=False)
         spread = time.perf_counter() - start
         front = [(space.assignment(f)["k"], space.assignment(f)["n"]) for f in found.front]

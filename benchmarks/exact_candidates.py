@@ -22,9 +22,9 @@ from contextlib import contextmanager
 from timing import best_of, show  # before symrf: puts the checkout on sys.path
 
 import symrf
-from symrf.layers.window import Window
 from symrf.engine.parametric import Evaluator
 from symrf.engine.report import FIGURES
+from symrf.layers.window import Window
 
 
 @contextmanager

@@ -39,12 +39,12 @@ from timing import cold, human  # also puts the checkout first on sys.path
 
 from symrf.cli import main as cli_main
 from symrf.engine import analyze
-from symrf.render.json import to_json
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph, Node
 from symrf.layers.parallel import Parallel
 from symrf.layers.window import Conv
+from symrf.render.json import to_json
 from symrf.sources.spec import loads
 
 

@@ -17,8 +17,8 @@ import random
 from timing import best_of, show  # before symrf: puts the checkout on sys.path
 
 import symrf
+from symrf.engine.fold import analyse
 from symrf.engine.plan import Plan
-from symrf.engine.report import analyse
 from symrf.maths.scalars import exact
 
 LAYERS = 10_000

@@ -27,8 +27,8 @@ from timing import ROOT, best_of, human
 sys.path.insert(0, str(ROOT / "tests"))
 
 from symrf.engine import analyze
-from symrf.render.json import to_json
 from symrf.maths.scalars import symbol
+from symrf.render.json import to_json
 from symrf.sources.spec import loads
 
 import slim_graphs  # tests/ is put on the path just above

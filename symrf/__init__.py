@@ -10,9 +10,11 @@ Build a network from layers whose parameters are numbers or sympy symbols, then
 31
 """
 
-from symrf.sources import zoo
-from symrf.maths.algebra import IntervalMap, SizeMap
 from symrf.effective import erf
+from symrf.engine.numeric import evaluate
+from symrf.engine.report import Field, Report, Row
+from symrf.engine.sweep import Sweep, sweep
+from symrf.engine.symbolic import derive
 from symrf.errors import (
     ClusterError,
     ExpressionError,
@@ -24,10 +26,6 @@ from symrf.errors import (
     SymrfError,
     TooLargeError,
 )
-from symrf.maths.expressions import parse
-from symrf.render.figures import figure
-from symrf.sources.importers import from_onnx
-from symrf.sources.importers.torch import from_torch
 from symrf.layers.compose import Sequential
 from symrf.layers.context import Context
 from symrf.layers.graph import Graph, Node
@@ -49,15 +47,26 @@ from symrf.layers.repeat import Repeat
 from symrf.layers.resample import ConvTranspose, Mode, PixelShuffle, PixelUnshuffle, Upsample
 from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
-from symrf.engine.numeric import Sweep, evaluate, sweep
-from symrf.paper import paper_form
-from symrf.engine.report import Field, Report, Row
+from symrf.maths.algebra import IntervalMap, SizeMap
+from symrf.maths.expressions import parse
 from symrf.maths.scalars import symbols
+from symrf.paper import paper_form
+from symrf.render.figures import figure
+from symrf.render.notebook import register as _register_display
 from symrf.solve import Answer, Solution, Target, Unknown, solve
+from symrf.sources import zoo
+from symrf.sources.importers import from_onnx
+from symrf.sources.importers.torch import from_torch
 from symrf.sources.spec import load, loads
-from symrf.engine.symbolic import derive
 
 __version__ = "0.1.0"
+
+_register_display()  # inside a Jupyter kernel: reports, answers and layers display as HTML
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext symrf``: display symrf's results as tables and pictures in this shell."""
+    _register_display(ipython)
 
 __all__ = [
     "GELU",

@@ -17,22 +17,22 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from symrf import __version__, sources
-
-from symrf.sources import zoo
-from symrf.maths.arguments import length
-from symrf.engine.coverage import coverage
 from symrf.engine import analyze
+from symrf.engine.coverage import coverage
 from symrf.errors import SymrfError, located
-from symrf.render import FORMATS, render
-from symrf.render.spec import write
-from symrf.maths.expressions import parse
-from symrf.render.figures import Kind, read_units, write_figure
 from symrf.layers.base import Param, param
-from symrf.paper import stated
+from symrf.maths.arguments import length
+from symrf.maths.expressions import parse
 from symrf.maths.scalars import Scalar
-from symrf.sources.schema import json_schema
-from symrf.solve.search import CHUNK
+from symrf.paper import stated
+from symrf.render import FORMATS, render
+from symrf.render.erf import erf_text
+from symrf.render.figures import Kind, read_units, write_figure
+from symrf.render.spec import write
 from symrf.solve import Target, solve
+from symrf.solve.search import CHUNK
+from symrf.sources import zoo
+from symrf.sources.schema import json_schema
 
 
 class _Parser(argparse.ArgumentParser):
@@ -265,8 +265,6 @@ def run(argv: Sequence[str]) -> str:
             return write_figure(spec, args.kind, args.output, input_size=size, values=values,
                                 units=read_units(args.unit) or None, axis=args.axis)
         if args.verb == "erf":
-            from symrf.render.erf import erf_text  # registers the ERF renderers
-
             return erf_text(spec.network, args.format, input_size=size, values=values,
                             share=args.mass, unit=_unit(read_unit(args.unit)),
                             dims=args.dims)

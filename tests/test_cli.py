@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import sympy
 
-from symrf.sources import zoo
 from symrf.cli import main
+from symrf.sources import zoo
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 

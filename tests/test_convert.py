@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from symrf.sources import zoo
 from symrf.cli import main
 from symrf.render.spec import document, to_json, to_toml
+from symrf.sources import zoo
 from symrf.sources.spec import load, loads
 
 FOLDER = Path(__file__).resolve().parent.parent / "docs" / "examples"

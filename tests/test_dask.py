@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 
 import symrf
 import symrf.solve.question
-from symrf.solve import search
-from symrf.solve.distributed import FAST_WORKERS, Cluster, ClusterError, distributed
+from symrf.engine.cluster import FAST_WORKERS, ClusterError
 from symrf.errors import NoSolutionError, TooLargeError
 from symrf.limits import MAX_ASSIGNMENTS, MAX_DISTRIBUTED_ASSIGNMENTS
+from symrf.solve import search
+from symrf.solve.distributed import SearchCluster, distributed
 from symrf.solve.search import Keep, Outcome, Space, merge, scan, scan_block
 
 k, n, d = symrf.symbols("k n d")
@@ -123,7 +124,7 @@ def test_the_limit_lifts_with_a_scheduler(client, monkeypatch):
     def reached(self, space, *args, **kwargs):
         raise Reached(space.size)
 
-    monkeypatch.setattr(Cluster, "scan", reached)
+    monkeypatch.setattr(SearchCluster, "scan", reached)
     with pytest.raises(Reached) as caught:
         symrf.solve(STACK, "rf >= 224", ["k", "n"], values={"d": 1}, ranges=ranges,
                     scheduler=client)

@@ -190,8 +190,8 @@ def test_errors():
 def test_every_format_renders_the_erf():
     import json
 
-    from symrf.render.erf import erf_text
     from symrf.render import FORMATS
+    from symrf.render.erf import erf_text
 
     result = erf(symrf.Repeat(symrf.Conv(kernel=3), times=4), dims=1, share="0.5")
     data = json.loads(FORMATS["json"](result))

@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 
 import symrf
-from symrf.sources import examples
 from symrf.errors import SpecError
+from symrf.sources import examples
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "examples"
-SHIPPED = ROOT / "symrf" / "example_specs"
+SHIPPED = ROOT / "symrf" / "sources" / "example_specs"
 
 
 def _specs(folder):

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 import symrf
-from symrf.render import figures
 from symrf.engine.coverage import coverage
+from symrf.render import figures
 from symrf.render.figures import canvas, field, index, period
 from symrf.render.figures.subject import prefix, subject
 
@@ -250,7 +250,7 @@ def test_values_and_spec_files_are_accepted():
 
 def test_import_symrf_does_not_load_matplotlib():
     script = ("import sys, symrf, symrf.render.figures, symrf.render.notebook; "
-              "symrf.evaluate(symrf.zoo.build('alexnet'))._repr_html_(); "
+              "symrf.render.notebook.repr_html(symrf.evaluate(symrf.zoo.build('alexnet'))); "
               "assert 'matplotlib' not in sys.modules, 'matplotlib loaded'")
     subprocess.run([sys.executable, "-c", script], check=True)
 

@@ -24,8 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symrf
-from symrf.engine.coverage import coverage
 from symrf.engine import analyze
+from symrf.engine.coverage import coverage
 from symrf.errors import SymrfError
 
 import fuzz_harness

@@ -33,9 +33,9 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 import symrf.cli
+from symrf.errors import SymrfError
 from symrf.sources import examples as shipped
 from symrf.sources import zoo
-from symrf.errors import SymrfError
 
 import page_watch
 from fuzz_harness import BUDGET, FUZZ, examples, within

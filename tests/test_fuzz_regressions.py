@@ -18,8 +18,8 @@ import pytest
 import sympy
 
 import symrf
-from symrf.engine.coverage import coverage
 from symrf.engine import analyze
+from symrf.engine.coverage import coverage
 from symrf.errors import SymrfError
 
 from fuzz_harness import (

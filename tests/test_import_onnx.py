@@ -32,9 +32,9 @@ from torch import nn  # noqa: E402
 import symrf  # noqa: E402
 from symrf.engine import analyze  # noqa: E402
 from symrf.errors import NetworkError, SpecError  # noqa: E402
+from symrf.layers.resample import Mode, Upsample  # noqa: E402
 from symrf.sources.importers.onnx import from_onnx, load_onnx_target  # noqa: E402
 from symrf.sources.importers.onnx_load import load_model  # noqa: E402
-from symrf.layers.resample import Mode, Upsample  # noqa: E402
 
 from fuzz_harness import check_cli, cli_isolated, run_cli  # noqa: E402
 

@@ -14,8 +14,8 @@ import pytest
 
 import symrf
 from symrf.engine import analyze
-from symrf.render.printer import formula_text
 from symrf.layers.graph import Node, _ordered
+from symrf.render.printer import formula_text
 from symrf.sources.spec import loads
 
 

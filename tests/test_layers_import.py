@@ -16,10 +16,10 @@ torch = pytest.importorskip("torch")
 
 import symrf  # noqa: E402
 from symrf.errors import InvalidLayerError  # noqa: E402
-from symrf.sources.importers.torch import from_torch  # noqa: E402
 from symrf.layers.context import Context  # noqa: E402
 from symrf.layers.resample import Mode, Upsample  # noqa: E402
 from symrf.layers.window import AvgPool, Conv, MaxPool  # noqa: E402
+from symrf.sources.importers.torch import from_torch  # noqa: E402
 from tests.autograd_truth import hulls, linearised, truth  # noqa: E402
 
 nn = torch.nn

@@ -17,14 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import symrf
-from symrf.errors import SymrfError
 from symrf.engine.field import FIGURES
+from symrf.engine.fold import analyse
 from symrf.engine.parametric import Evaluator
 from symrf.engine.plan import compiled
 from symrf.engine.plan_rows import PlanRows
-from symrf.engine.report import analyse, network
-from symrf.maths.scalars import exact
+from symrf.engine.report import network
 from symrf.engine.symbolic import input_sizes
+from symrf.errors import SymrfError
+from symrf.maths.scalars import exact
 
 import oracle_graph
 from strategies import LEAVES, PADS, POINTWISE, networks, symbolic_networks

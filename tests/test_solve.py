@@ -20,7 +20,7 @@ import symrf
 from symrf.cli import main
 from symrf.errors import NoSolutionError
 from symrf.layers.repeat import Repeat
-from symrf.solve import Domain, Relation, Target, Unknown, solve
+from symrf.solve import Domain, Relation, Target, Unknown, search, solve
 
 import oracle
 
@@ -345,8 +345,8 @@ def test_chunked_fronts_equal_the_grid_front(monkeypatch):
                            symrf.Conv(kernel=X))
     ranges = {"x": (1, 9), "y": (1, 6), "z": (1, 7)}
     grid = solve(net, "rf >= 40", ["x", "y", "z"], ranges=ranges)
-    monkeypatch.setattr("symrf.solve.search.MASK_LIMIT", 0)
-    monkeypatch.setattr("symrf.solve.search.CHUNK", 17)
+    monkeypatch.setattr(search, "MASK_LIMIT", 0)
+    monkeypatch.setattr(search, "CHUNK", 17)
     chunked = solve(net, "rf >= 40", ["x", "y", "z"], ranges=ranges)
     assert [s.values for s in chunked.solutions] == [s.values for s in grid.solutions]
     assert len(grid.solutions) > 3 and chunked.feasible == grid.feasible

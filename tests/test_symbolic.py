@@ -109,8 +109,8 @@ def test_merged_quotients_are_sympys_own(numerator, strides):
 
 
 def test_a_long_chain_composes_to_the_formulas_of_plain_sympy_products(monkeypatch):
-    from symrf.maths import algebra, scalars
     from symrf.engine.field import FIGURES
+    from symrf.maths import algebra, scalars
 
     names = [symrf.symbols(f"k{i} s{i} p{i}") for i in range(40)]
     net = symrf.Sequential(*(symrf.Conv(kernel=k, stride=s, padding=p) for k, s, p in names))

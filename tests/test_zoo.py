@@ -4,6 +4,8 @@ import pytest
 
 import symrf
 from symrf.sources import zoo
+
+
 def rows(name, size=None):
     return symrf.evaluate(zoo.build(name), input_size=size).layers
 

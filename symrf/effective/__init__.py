@@ -1,5 +1,8 @@
 """Effective receptive fields: exact path counts, closed-form moments, and empirical maps.
 
+The effective floor (this package) computes; its output formats live on the render floor
+(:mod:`symrf.render.erf`). It imports only the engine and the floors below it.
+
 The path-count ERF (DESIGN.md section 9) is the gradient of one output unit with respect to
 the input in the linearised network whose every tap weighs 1: the number of paths from the
 unit to each input pixel. :func:`erf` computes it exactly (:mod:`symrf.effective.paths`), per axis,
@@ -28,17 +31,17 @@ from fractions import Fraction
 
 import sympy
 
-from symrf.maths.arguments import described, named_values, whole
 from symrf.effective.moments import sigma, walk
 from symrf.effective.result import ERF, AxisProfile, ClosedForm
-from symrf.engine import with_values
+from symrf.engine import analyze, with_values
+from symrf.engine.report import network
+from symrf.engine.symbolic import input_sizes, input_symbols, tidy
 from symrf.errors import NetworkError, ScalarTypeError, SymrfError
 from symrf.layers.base import Layer
 from symrf.layers.graph import Graph, as_graph
 from symrf.limits import abbreviated, check_bits
-from symrf.engine.report import network
+from symrf.maths.arguments import described, named_values, whole
 from symrf.maths.scalars import Scalar, divide, exact, free_names, is_number
-from symrf.engine.symbolic import input_sizes, tidy
 
 __all__ = ["ERF", "AxisProfile", "ClosedForm", "erf"]
 
@@ -237,8 +240,6 @@ def _profile(line: list[int], origin: int, unit: int) -> AxisProfile:
 
 
 def _closed(top: Layer, sizes: list, dims: int, notes: list[str]) -> tuple | None:
-    from symrf.engine import analyze
-    from symrf.engine.symbolic import input_symbols
 
     lengths = list(sizes)
     try:

@@ -36,7 +36,6 @@ from typing import Any
 
 import sympy
 
-from symrf.maths.algebra import sum_over, uses
 from symrf.errors import NetworkError, located
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
@@ -48,6 +47,7 @@ from symrf.layers.repeat import Repeat
 from symrf.layers.resample import ConvTranspose, PixelUnshuffle, Upsample
 from symrf.layers.whole import GlobalPool
 from symrf.layers.window import Window
+from symrf.maths.algebra import sum_over, uses
 from symrf.maths.scalars import Scalar, divide, exact, geometric, is_number
 
 Lengths = tuple[Scalar | None, ...]

@@ -1,4 +1,8 @@
-"""Choosing an engine: exact numbers when everything is known, closed forms otherwise.
+"""The engine: choosing exact numbers when everything is known, closed forms otherwise.
+
+The engine floor (this package) owns the fold, the compiled plan, the exact and symbolic
+engines, the results (Field, rows, Report), sweeps and coverage; it imports only layers,
+maths, limits and errors.
 
 :func:`analyze` is what the command line and the exporters call: it substitutes the given
 values, then runs :func:`symrf.engine.numeric.evaluate` when no symbol is left (and no figure needs
@@ -15,15 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from symrf.maths.arguments import named_values
+from symrf.engine.numeric import bind, evaluate
+from symrf.engine.report import Report, network
+from symrf.engine.symbolic import derive
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
-from symrf.engine.numeric import bind, evaluate
-from symrf.engine.report import Report, network
+from symrf.maths.arguments import named_values
 from symrf.maths.scalars import Scalar, is_number, scalar, symbol
 from symrf.maths.substitution import assignment
-from symrf.engine.symbolic import derive
 
 
 def analyze(

@@ -22,13 +22,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from symrf.errors import NetworkError, TooLargeError
 from symrf.engine.exact import Budget, dependencies
+from symrf.engine.numeric import bind, evaluate
+from symrf.engine.report import network
+from symrf.errors import NetworkError, TooLargeError
 from symrf.layers.base import Layer
+from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
 from symrf.limits import MAX_COVERAGE
-from symrf.engine.numeric import evaluate
-from symrf.engine.report import network
 from symrf.maths.scalars import Scalar
 
 
@@ -83,8 +84,6 @@ def coverage(
         raise NetworkError("coverage works on one axis; analyse each axis separately.")
     top = network(net)
     if values:
-        from symrf.engine.numeric import bind
-
         top = top.substitute(bind(values))
     rows = []
     covered = False
@@ -130,8 +129,6 @@ def _holes(hull: set[int], left: int, right: int, name: str) -> tuple[int, ...]:
 
 @functools.singledispatch
 def _upto(top: Layer, index: int) -> Layer:
-    from symrf.layers.compose import Sequential
-
     assert isinstance(top, Sequential)
     return Sequential(*top.layers[: index + 1])
 

@@ -21,11 +21,11 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+from symrf.engine.field import Field
 from symrf.errors import NetworkError, TooLargeError
 from symrf.layers.base import Layer, Units
 from symrf.layers.graph import INPUT, Graph, as_graph
 from symrf.limits import MAX_PHASES, MAX_READS
-from symrf.engine.report import Field
 from symrf.maths.scalars import Scalar, divide, exact, floor
 
 Hull = tuple[int, int] | None

@@ -118,18 +118,6 @@ class Field:
             size=None if size is None else finish(size),
         )
 
-    def _repr_html_(self) -> str | None:
-        """Jupyter: the figures as a one-line table, formulas typeset (:mod:`symrf.render.notebook`)."""
-        from symrf.render.notebook import repr_html
-
-        return repr_html(self)
-
-    def _repr_latex_(self) -> str | None:
-        """Jupyter: the figures as display math (:mod:`symrf.render.notebook`)."""
-        from symrf.render.notebook import repr_latex
-
-        return repr_latex(self)
-
 
 def _inward(rounding: Callable[[Scalar], Scalar], value: Scalar) -> Scalar:
     """Round a bound to whole pixels, except formulas with Max/Min (see ``Field._bound``)."""

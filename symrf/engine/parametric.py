@@ -1,6 +1,6 @@
 """One network evaluated for many assignments of its symbols, at the compiled plan's speed.
 
-The solver's exact path and :func:`symrf.engine.numeric.sweep` of networks without a vectorised form
+The solver's exact path and :func:`symrf.engine.sweep.sweep` of networks without a vectorised form
 check candidates one at a time. :func:`symrf.engine.numeric.evaluate` would substitute the values
 into the whole network for each (sympy on every parameter) and compile a fresh plan. Here
 each top-level layer is substituted and compiled once per combination of the values of *its
@@ -22,14 +22,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from symrf.errors import SymrfError
-from symrf.layers.base import Layer
-from symrf.layers.compose import Sequential
 from symrf.engine.numeric import bind, evaluate
 from symrf.engine.plan import MEMO, Part, Plan, part
 from symrf.engine.report import Report, network
-from symrf.maths.scalars import is_number
 from symrf.engine.symbolic import input_sizes
+from symrf.errors import SymrfError
+from symrf.layers.base import Layer
+from symrf.layers.compose import Sequential
+from symrf.maths.scalars import is_number
 
 _MISSING = object()
 """A cache miss (``None`` is a cached answer: outside the plan)."""

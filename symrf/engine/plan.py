@@ -35,7 +35,8 @@ from fractions import Fraction
 from itertools import islice
 from typing import Any
 
-from symrf.maths.algebra import SAME_SIZE, IntervalMap, SizeMap
+from symrf.engine.plan_rows import Fold, PlanRows
+from symrf.engine.report import Report, row_labels
 from symrf.errors import SymrfError, located
 from symrf.layers.base import Geometry, Layer
 from symrf.layers.compose import Sequential, check_size
@@ -43,8 +44,7 @@ from symrf.layers.context import Context
 from symrf.layers.graph import INPUT, Graph, Node
 from symrf.layers.parallel import Parallel, merge_geometries
 from symrf.layers.repeat import Repeat
-from symrf.engine.plan_rows import Fold, PlanRows
-from symrf.engine.report import Report, row_labels
+from symrf.maths.algebra import SAME_SIZE, IntervalMap, SizeMap
 from symrf.maths.scalars import Scalar, divide, exact
 
 Entry = Any

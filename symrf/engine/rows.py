@@ -76,18 +76,6 @@ class Row(_Figures):
         @property
         def op(self) -> str: ...  # noqa: D102
 
-    def _repr_html_(self) -> str | None:
-        """Jupyter: the row as a one-line table, formulas typeset (:mod:`symrf.render.notebook`)."""
-        from symrf.render.notebook import repr_html
-
-        return repr_html(self)
-
-    def _repr_latex_(self) -> str | None:
-        """Jupyter: the row's figures as display math (:mod:`symrf.render.notebook`)."""
-        from symrf.render.notebook import repr_latex
-
-        return repr_latex(self)
-
 
 @dataclass(frozen=True)
 class FieldRow(Row):

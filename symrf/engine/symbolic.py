@@ -21,10 +21,12 @@ from typing import Any, NamedTuple
 
 import sympy
 
-from symrf.maths.algebra import IntervalMap
+from symrf.engine.field import Finish
+from symrf.engine.fold import analyse
+from symrf.engine.report import Report, network
 from symrf.errors import NetworkError
 from symrf.layers.base import Geometry, Layer, param, provably
-from symrf.engine.report import Finish, Report, analyse, network
+from symrf.maths.algebra import IntervalMap
 from symrf.maths.scalars import (
     GeometricSum,
     Scalar,

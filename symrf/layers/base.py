@@ -21,8 +21,8 @@ from typing import Any, ClassVar, NamedTuple
 
 import sympy
 
-from symrf.maths.algebra import IntervalMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, located
+from symrf.maths.algebra import IntervalMap, Sizes
 from symrf.maths.scalars import Scalar, fractional, scalar
 from symrf.maths.substitution import assignment, replaced
 
@@ -164,15 +164,6 @@ class Layer(metaclass=_Checked):
         ('conv_3', 'c1')
         """
         return self.name or f"{self.op}_{index}"
-
-    def _repr_svg_(self) -> str | None:
-        """Jupyter: the index picture of a small numeric network, else None (the text).
-
-        See :func:`symrf.render.notebook.repr_svg`; matplotlib is imported only here.
-        """
-        from symrf.render.notebook import repr_svg
-
-        return repr_svg(self)
 
 
 @contextlib.contextmanager

@@ -18,7 +18,6 @@ from typing import Any, NamedTuple
 
 import sympy
 
-from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes
 from symrf.errors import InvalidLayerError, NetworkError, SymrfError, located
 from symrf.layers.base import (
     Geometry,
@@ -27,6 +26,7 @@ from symrf.layers.base import (
     Values,
     located_at,
 )
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes
 from symrf.maths.scalars import Scalar, exact, is_number
 from symrf.maths.substitution import assignment
 

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap
 from symrf.errors import InvalidLayerError
 from symrf.layers.base import Geometry, Layer, Units, need_size
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap
 from symrf.maths.scalars import Scalar
 
 

@@ -24,11 +24,13 @@ from typing import Any
 
 import sympy
 
-from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes
 from symrf.errors import NetworkError, SymrfError, located
 from symrf.layers.base import Geometry, Layer, Units, Values
 from symrf.layers.compose import Sequential, Step, _common_axes, check_size
 from symrf.layers.parallel import Fold, Merge, Parallel, merge_geometries
+from symrf.layers.pointwise import Identity
+from symrf.layers.repeat import Repeat
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, Sizes
 from symrf.maths.scalars import Scalar, is_number
 from symrf.maths.substitution import assignment
 
@@ -212,7 +214,6 @@ class Graph(Layer):
 
         if not walk(name, []):
             return None
-        from symrf.layers.pointwise import Identity
 
         return [Sequential(*(layers or [Identity()])) for layers in found]
 
@@ -321,9 +322,6 @@ def as_graph(net: Layer) -> Graph:
     >>> [(node.op, node.inputs) for node in flat.nodes]
     [('conv', ('input',)), ('conv', ('n0',)), ('add', ('n1', 'n0'))]
     """
-    from symrf.layers.pointwise import Identity
-    from symrf.layers.repeat import Repeat
-
     nodes: list[Node] = []
 
     def leaf(layer: Layer | None, inputs: tuple[str, ...], merge: Merge | None = None) -> str:

@@ -23,10 +23,10 @@ from typing import Protocol
 
 import sympy
 
-from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, union
 from symrf.errors import NetworkError, SymrfError, located
 from symrf.layers.base import Geometry, Layer, Units, Values
 from symrf.layers.compose import Sequential, _common_axes
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, union
 from symrf.maths.scalars import Scalar, exact, is_number
 from symrf.maths.substitution import assignment
 

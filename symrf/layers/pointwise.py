@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
 from symrf.layers.base import Geometry, Layer, Param, Units, validate
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, SizeMap
 from symrf.maths.scalars import Scalar
 
 

@@ -20,7 +20,6 @@ from fractions import Fraction
 
 import sympy
 
-from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, sum_over, summed_sizes, uses
 from symrf.errors import InvalidLayerError, NetworkError, TooLargeError
 from symrf.layers.base import (
     Geometry,
@@ -33,6 +32,7 @@ from symrf.layers.base import (
 )
 from symrf.layers.compose import Sequential
 from symrf.limits import MAX_BITS, MAX_UNROLL, abbreviated
+from symrf.maths.algebra import IDENTITY, SAME_SIZE, IntervalMap, sum_over, summed_sizes, uses
 from symrf.maths.scalars import Scalar, expression, is_number, scalar, symbol
 from symrf.maths.substitution import Assignment, assignment, substituted
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from symrf.maths.algebra import IDENTITY, IntervalMap, SizeMap
 from symrf.errors import InvalidLayerError, NetworkError
 from symrf.layers.base import Geometry, Layer, Param, Units, need_size, provably, validate
+from symrf.maths.algebra import IDENTITY, IntervalMap, SizeMap
 from symrf.maths.scalars import Scalar, divide, is_number
 
 

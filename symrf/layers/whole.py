@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symrf.maths.algebra import IntervalMap, SizeMap
 from symrf.layers.base import Geometry, Layer, Param, Units, need_size, validate
+from symrf.maths.algebra import IntervalMap, SizeMap
 from symrf.maths.scalars import Scalar, ceil, divide, floor, is_number
 
 

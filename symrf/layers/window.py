@@ -21,7 +21,6 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from symrf.maths.algebra import IntervalMap, SizeMap
 from symrf.errors import InvalidLayerError
 from symrf.layers.base import (
     Geometry,
@@ -33,6 +32,7 @@ from symrf.layers.base import (
     param,
     validate,
 )
+from symrf.maths.algebra import IntervalMap, SizeMap
 from symrf.maths.scalars import Scalar, ceil, divide, floor, maximum, minimum
 
 

@@ -1,5 +1,9 @@
 r"""A Python-Markdown extension: ```` ```symrf ```` blocks rendered from symrf at build time.
 
+A face, like ``symrf.cli``: it runs the command line's parser on a page's blocks, inside
+the page sandbox, and renders with the render floor.
+``markdown_extensions: [symrf.markdown]`` names it in an mkdocs.yml.
+
 A page shows symrf's output by asking for it instead of pasting it, so the output cannot go
 stale. A block holds options (``key: value`` lines), then, after a line ``---``, an inline
 TOML spec if it names no other network::
@@ -58,7 +62,19 @@ from markdown import Extension, Markdown
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
+from symrf import sources
+from symrf.cli import read_settings, read_size
+from symrf.engine import analyze
 from symrf.errors import SymrfError
+from symrf.markdown.sandbox import site_file
+from symrf.markdown.transcript import transcript
+from symrf.render import FORMATS
+from symrf.render.figures import figure, svg_text
+from symrf.render.html import to_formulas, to_html
+from symrf.render.markdown import to_markdown
+from symrf.render.mathml import arithmatex_to_mathml
+from symrf.sources import zoo
+from symrf.sources.spec import Spec, loads
 
 try:  # under mkdocs, a BuildError ends the build with our message and no traceback
     from mkdocs.exceptions import BuildError as _BuildError
@@ -149,11 +165,6 @@ def render(block: Block, site: Site) -> str:
 
 def _source(block: Block, site: Site) -> Any:
     """The :class:`~symrf.sources.spec.Spec` a block names, cut after ``upto`` and sized by ``input``."""
-    from symrf import sources
-    from symrf.sources import zoo
-    from symrf.cli import read_size
-    from symrf.sources.spec import Spec, loads
-
     given = [key for key in _NETWORK_KEYS if key in block.options]
     given += ["an inline spec after ---"] if block.body is not None else []
     if len(given) != 1:
@@ -168,8 +179,6 @@ def _source(block: Block, site: Site) -> Any:
                              f"{', '.join(sorted(zoo.MODELS))}.")
         return sources.read(name, upto, size)
     if "spec" in block.options:
-        from symrf.markdown.sandbox import site_file
-
         return sources.read(str(site_file(site.base_dir, block.options["spec"], "spec:")),
                             upto, size)
     spec = loads(block.body or "", "toml", source="the inline spec")
@@ -179,8 +188,6 @@ def _source(block: Block, site: Site) -> Any:
 
 
 def _report(block: Block, site: Site) -> Any:
-    from symrf.cli import read_settings, read_size
-    from symrf.engine import analyze
 
     spec = _source(block, site)
     size = read_size(block.options.get("input"))
@@ -197,28 +204,21 @@ def _code(text: str, language: str) -> str:
 def _markdown_table(report: Any) -> str:
     import markdown
 
-    from symrf.render.markdown import to_markdown
 
     return '<div class="symrf">' + markdown.markdown(to_markdown(report),
                                                      extensions=["tables"]) + "</div>"
 
 
 def _html_table(report: Any) -> str:
-    from symrf.render.html import to_html
-
     return f'<div class="symrf">{to_html(report)}</div>'
 
 
 def _formulas(report: Any) -> str:
-    from symrf.render.html import to_formulas
-
     return f'<div class="symrf">{to_formulas(report)}</div>'
 
 
 def _text(language: str) -> Callable[[Any], str]:
     def rendered(report: Any) -> str:
-        from symrf.render import FORMATS
-
         return _code(FORMATS[language](report), language)
 
     return rendered
@@ -237,13 +237,6 @@ _RENDERERS: dict[str, Callable[[Any], str]] = {
 def _figure(block: Block, site: Site, kind: str) -> str:
     if kind not in _FIGURES:
         raise SymrfError(f"unknown figure kind {kind!r}; kinds: {', '.join(_FIGURES)}.")
-    try:
-        from symrf.render.figures import figure, svg_text
-    except ImportError as error:
-        raise SymrfError(f"figure:{kind} needs symrf.render.figures and matplotlib ({error}); "
-                         "install symrf[plot].") from None
-    from symrf.cli import read_settings, read_size
-
     spec = _source(block, site)
     size = read_size(block.options.get("input"))
     settings = [part for part in block.options.get("set", "").split(",") if part.strip()]
@@ -255,8 +248,6 @@ def _figure(block: Block, site: Site, kind: str) -> str:
 
 def _command(block: Block, site: Site) -> str:
     """The transcript of a ``symrf`` command, run in-process from ``site.base_dir``."""
-    from symrf.markdown.transcript import transcript
-
     extra = sorted(set(block.options) - {"command", "status"})
     if extra or block.body is not None:
         raise SymrfError(f"a command block takes only 'command' and 'status' "
@@ -359,8 +350,6 @@ class MathPostprocessor(Postprocessor):
 
     def run(self, text: str) -> str:
         """The page with its math as MathML."""
-        from symrf.render.mathml import arithmatex_to_mathml
-
         try:
             return arithmatex_to_mathml(text)
         except SymrfError as error:

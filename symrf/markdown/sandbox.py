@@ -44,9 +44,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from symrf.sources import examples, zoo
 from symrf.cli import PURE_TYPES
 from symrf.errors import SymrfError
+from symrf.sources import examples, zoo
 
 
 class Refused(SymrfError, ValueError):

@@ -2,7 +2,7 @@
 
 Documentation pages show commands with their output; :func:`transcript` produces both from
 the command itself, so the output shown is what this symrf prints. The command runs
-through :func:`symrf.cli.main` (no subprocess) from a given directory, with an 80-column
+through ``symrf.cli.main`` (no subprocess) from a given directory, with an 80-column
 terminal so that help text wraps the same way on every machine.
 
 >>> print(transcript("symrf analyze dilated-stack --upto dilated2", "."))
@@ -22,7 +22,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from symrf.cli import _parser, main
 from symrf.errors import SymrfError
+from symrf.markdown.sandbox import check
 
 
 def transcript(command: str, directory: str | Path, status: int = 0) -> str:
@@ -42,9 +44,6 @@ def transcript(command: str, directory: str | Path, status: int = 0) -> str:
     >>> print(transcript("symrf analyze no-such-model", ".", status=2).splitlines()[-1])
     exit status 2
     """
-    from symrf.cli import _parser, main  # the parser main() runs: the sandbox sees its namespace
-    from symrf.markdown.sandbox import check
-
     arguments = check(_parser(), command, Path(directory))
     if status not in (0, 1, 2):
         raise SymrfError(f"status: {status} is not an exit status of symrf (0, 1 or 2).")

@@ -1,5 +1,7 @@
 """Paper forms: the formula an author would print, under the assumptions the paper states.
 
+The paper floor (this package) imports only maths and errors; renderers call it.
+
 :func:`paper_form` rewrites a figure into one canonical form, the same whatever the symbols
 are called; :func:`assumptions` reads ``--assume`` texts; :func:`where` names long repeated
 subformulas for a ``where`` clause. The raw expressions of :func:`symrf.derive` stay as

@@ -25,13 +25,13 @@ from typing import Any
 
 import sympy
 
+from symrf.errors import ExpressionError, NetworkError
 from symrf.maths.algebra import whole
 from symrf.maths.arguments import described
-from symrf.errors import ExpressionError, NetworkError
-from symrf.paper import proofs
-from symrf.paper.statements import Shape, narrow, read
 from symrf.maths.scalars import Scalar, expression
 from symrf.maths.substitution import replaced
+from symrf.paper import proofs
+from symrf.paper.statements import Shape, narrow, read
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,11 @@ from fractions import Fraction
 import sympy
 
 from symrf.maths.algebra import whole
+from symrf.maths.scalars import Scalar, expression, scalar
 from symrf.paper.assume import Assumptions, assumptions
 from symrf.paper.monomials import plain_symbols, shift, shortens, terms
 from symrf.paper.rounding import flat_expand, over_monomial, parities, present_ceilings
 from symrf.paper.signs import merged_powers, negated, over_numbers, signed
-from symrf.maths.scalars import Scalar, expression, scalar
 
 _LARGE = 400
 """Formulas of more nodes than this are only decided and tidied locally, not expanded."""

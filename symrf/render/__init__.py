@@ -1,5 +1,9 @@
 """Output formats, one module each: text table, JSON, Markdown and LaTeX.
 
+The render floor (this package) owns every output: these formats, the ERF's formats, MathML,
+figures (:mod:`symrf.render.figures`) and Jupyter display (:mod:`symrf.render.notebook`). It
+may import every floor below the faces.
+
 Each format is a ``functools.singledispatch`` function over result types
 (:class:`~symrf.engine.report.Report` today), so a new result type registers its own rendering in
 each format without touching the others. :data:`FORMATS` maps format names to renderers

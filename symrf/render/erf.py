@@ -27,14 +27,14 @@ from typing import Any
 import sympy
 
 from symrf.effective import ERF, erf
+from symrf.layers.base import Layer
+from symrf.maths.scalars import Scalar
 from symrf.render import FORMATS
 from symrf.render.json import to_json, value
 from symrf.render.latex import latex, to_latex
 from symrf.render.markdown import to_markdown
 from symrf.render.table import grid, to_table
 from symrf.render.values import approximately, text
-from symrf.layers.base import Layer
-from symrf.maths.scalars import Scalar
 
 EXACT = ("unit", "rf", "mean", "sigma", "radius", "pixels", "erf_trf")
 """Exact figures shown per axis, in order."""

@@ -18,10 +18,10 @@ from typing import Any
 
 import sympy
 
+from symrf.engine.report import Report
 from symrf.render.latex_text import SYMBOLS, math, relation
 from symrf.render.mathml import mathml, table_math
 from symrf.render.values import columns, notes, paper, text
-from symrf.engine.report import Report
 
 
 def cell(value: Any) -> str:

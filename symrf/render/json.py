@@ -19,9 +19,9 @@ from typing import Any
 import sympy
 
 from symrf.engine.coverage import Coverage
-from symrf.render.printer import formula_text
-from symrf.limits import printable
 from symrf.engine.report import FIGURES, Report, Row
+from symrf.limits import printable
+from symrf.render.printer import formula_text
 from symrf.solve import Answer, Solution
 
 

@@ -26,13 +26,13 @@ from typing import Any
 
 import sympy
 
+from symrf.engine.report import Report
 from symrf.errors import SymrfError
 from symrf.render.latex_layout import INDENT, lines, name_long, tex
 from symrf.render.latex_table import Table, cell_width
 from symrf.render.latex_text import MEANINGS, SYMBOLS, escape, figure_tex, math, relation
 from symrf.render.latex_width import width
 from symrf.render.values import answer_columns, chosen, notes, one_axis, paper, roots, shared
-from symrf.engine.report import Report
 from symrf.solve import Answer
 
 COLUMN = 229.5

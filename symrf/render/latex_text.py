@@ -20,6 +20,8 @@ import sympy
 from sympy.printing.conventions import split_super_sub
 from sympy.printing.latex import LatexPrinter
 
+from symrf.paper.signs import ordered_terms
+
 SYMBOLS = {"rf": "r", "rf_min": r"r_{\text{min}}", "rf_min_path": r"r_{\text{path}}",
            "period": "T", "offset": r"\delta", "jump": "j",
            "left": r"\ell", "right": r"\rho", "center": "c",
@@ -155,8 +157,6 @@ class Printer(LatexPrinter):
     def _as_ordered_terms(self, expr: sympy.Basic, order: Any = None) -> list[sympy.Basic]:
         """A sum's terms as a paper writes them (``symrf.paper.signs.ordered_terms``)."""
         if isinstance(expr, sympy.Add):
-            from symrf.paper.signs import ordered_terms
-
             terms = list(ordered_terms(expr))
             if terms[-1].is_Number and terms[-1] > 0 and terms[0].as_coeff_Mul()[0] < 0:
                 terms.insert(0, terms.pop())  # 1 - 2 x, not - 2 x + 1

@@ -18,6 +18,7 @@ from typing import Any
 import sympy
 
 from symrf.engine.coverage import Coverage
+from symrf.engine.report import Report
 from symrf.errors import SymrfError
 from symrf.render.latex_text import math, relation
 from symrf.render.values import (
@@ -31,7 +32,6 @@ from symrf.render.values import (
     text,
     tie_note,
 )
-from symrf.engine.report import Report
 from symrf.solve import Answer
 
 

@@ -1,9 +1,12 @@
 r"""Rich display in Jupyter: reports as tables with formulas, small networks as pictures.
 
-Jupyter asks an object for ``_repr_html_``, ``_repr_latex_`` and ``_repr_svg_``; the
-result classes (:class:`~symrf.engine.report.Report`, :class:`~symrf.engine.report.Row`,
-:class:`~symrf.engine.field.Field`, :class:`~symrf.solve.answers.Answer`) and every layer answer with
-the functions here, imported only when a notebook asks:
+Results and layers are plain values that know nothing of notebooks. This module registers
+its functions with IPython's display formatters, by type (:func:`register`): ``import
+symrf`` does it when it runs inside IPython (a Jupyter kernel), and ``%load_ext symrf``
+does it in a shell that imported symrf before IPython started. The result classes
+(:class:`~symrf.engine.report.Report`, :class:`~symrf.engine.rows.Row`,
+:class:`~symrf.engine.field.Field`, :class:`~symrf.solve.answers.Answer`) and every layer
+are then shown with:
 
 - :func:`repr_html`: the text table's columns (:func:`symrf.render.values.columns`) as an
   HTML table, formulas as ``$...$`` LaTeX in their paper form, which Jupyter's MathJax
@@ -25,18 +28,21 @@ from __future__ import annotations
 
 import functools
 import html
+import sys
 from collections.abc import Iterable
 from typing import Any
 
 import sympy
 
-from symrf.solve.answers import Answer
+from symrf.engine.field import FIGURES, Field
+from symrf.engine.report import Report, Row, network
 from symrf.errors import SymrfError
+from symrf.layers.base import Layer
+from symrf.render.figures import index
+from symrf.render.figures.canvas import matplotlib_module, svg_text
 from symrf.render.latex_text import MEANINGS, SYMBOLS, figure_tex, math, relation
 from symrf.render.values import answer_cells, answer_columns, columns, notes, paper, roots, text
-from symrf.engine.field import FIGURES, Field
-from symrf.layers.base import Layer
-from symrf.engine.report import Report, Row
+from symrf.solve.answers import Answer
 
 MAX_ROWS = 200
 """Most rows a notebook table shows (the rest are counted in a note)."""
@@ -247,10 +253,6 @@ def repr_svg(net: Layer) -> str | None:
     (True, None)
     """
     try:
-        from symrf.render.figures import index
-        from symrf.render.figures.canvas import matplotlib_module, svg_text
-        from symrf.engine.report import network
-
         matplotlib_module()
         top = network(net)
         if top.free_symbols() or top.axes() > 1:
@@ -262,4 +264,33 @@ def repr_svg(net: Layer) -> str | None:
         return None
 
 
-__all__ = ["FIGURES", "cell", "repr_html", "repr_latex", "repr_svg"]
+FORMATTERS = {"text/html": repr_html, "text/latex": repr_latex, "image/svg+xml": repr_svg}
+"""Each MIME type Jupyter shows, and the function that renders it."""
+
+SHOWN = {"text/html": (Report, Row, Field, Answer), "text/latex": (Report, Row, Field, Answer),
+         "image/svg+xml": (Layer,)}
+"""The types each MIME type is registered for (a subclass finds its base's formatter)."""
+
+
+def register(shell: Any = None) -> bool:
+    """Register symrf's display functions with IPython ``shell`` (the running one by default).
+
+    Returns whether a shell was there to register with; outside IPython it does nothing, and
+    IPython is never imported here.
+
+    >>> register()  # no IPython running
+    False
+    """
+    if shell is None:
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return False
+    formatters = shell.display_formatter.formatters
+    for mime, function in FORMATTERS.items():
+        for kind in SHOWN[mime]:
+            formatters[mime].for_type(kind, function)
+    return True
+
+
+__all__ = ["FIGURES", "FORMATTERS", "cell", "register", "repr_html", "repr_latex", "repr_svg"]

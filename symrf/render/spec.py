@@ -29,14 +29,14 @@ from typing import Any
 import sympy
 from sympy.printing.str import StrPrinter
 
-from symrf.maths.arguments import length
 from symrf.errors import SpecError
-from symrf.maths.expressions import parse
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
 from symrf.layers.parallel import Parallel
 from symrf.layers.repeat import Repeat
+from symrf.maths.arguments import length
+from symrf.maths.expressions import parse
 from symrf.sources.schema import OPS
 from symrf.sources.spec import Spec, loads
 

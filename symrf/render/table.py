@@ -19,6 +19,7 @@ import functools
 from typing import Any
 
 from symrf.engine.coverage import Coverage
+from symrf.engine.report import Report, Row
 from symrf.render.values import (
     answer_cells,
     answer_columns,
@@ -30,7 +31,6 @@ from symrf.render.values import (
     text,
     tie_note,
 )
-from symrf.engine.report import Report, Row
 from symrf.solve import Answer
 
 _WIDEST = 24

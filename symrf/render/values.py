@@ -15,10 +15,11 @@ from typing import Any
 
 import sympy
 
-from symrf.errors import SymrfError
-from symrf.render.printer import formula_text
-from symrf.limits import printable
 from symrf.engine.report import FIGURES, Report
+from symrf.errors import SymrfError
+from symrf.limits import printable
+from symrf.paper import paper_form, where
+from symrf.render.printer import formula_text
 from symrf.solve import Answer, Solution
 
 COLUMNS = ("rf", "jump", "left", "right", "center", "padding")
@@ -102,7 +103,6 @@ def paper(value: Any, assume: Any = None) -> Any:
         return _PAPER[key]
     except (KeyError, TypeError):  # not seen yet, or assumptions that cannot be hashed
         pass
-    from symrf.paper import paper_form  # the paper forms build on the engines: import late
     form = paper_form(value, assume=assume)
     with contextlib.suppress(TypeError):  # assumptions that cannot be hashed
         _PAPER[key] = form
@@ -130,7 +130,6 @@ def shared(values: list[Any]) -> tuple[list[Any], list[tuple[sympy.Symbol, Any]]
     >>> shared([3, 4])
     ([3, 4], [])
     """
-    from symrf.paper import where
     scalar = [index for index, value in enumerate(values) if isinstance(value, sympy.Basic)]
     if not scalar:
         return values, []

@@ -1,5 +1,9 @@
 """Inverse design questions: which kernel, depth, dilation, stride or input size meets a target.
 
+The solve floor (this package) owns design questions: targets, the search, Pareto fronts,
+answers and the search on a Dask cluster. It imports only the engine and the floors below
+it.
+
 :func:`solve` takes a network with symbols, a target such as ``rf >= 224`` and the unknowns
 to solve for. It searches every integer candidate in the unknowns' ranges (monotonicity is
 never assumed): the closed forms are compiled once and checked on numpy chunks, and every
@@ -21,12 +25,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import sympy
 
-from symrf.solve.answers import Answer, Solution
-from symrf.maths.arguments import described
 from symrf.errors import SymrfError
 from symrf.layers.base import Layer
-from symrf.solve.question import Question
+from symrf.maths.arguments import described
 from symrf.maths.scalars import Scalar
+from symrf.solve.answers import Answer, Solution
+from symrf.solve.distributed import distributed
+from symrf.solve.question import Question
 from symrf.solve.targets import INPUT, Domain, Relation, Target, Unknown
 
 
@@ -83,7 +88,6 @@ def solve(
                  minimize)
     if scheduler is None:
         return Question.build(*arguments).solve(progress)
-    from symrf.solve.distributed import distributed
 
     with distributed(scheduler):  # connects on the first search, after the checks
         return Question.build(*arguments).solve(progress)

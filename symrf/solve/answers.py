@@ -77,17 +77,5 @@ class Answer:
         """The answer of a one-unknown question (the first solution's value)."""
         return int(self.solutions[0].values[self.unknowns[0].name])
 
-    def _repr_html_(self) -> str | None:
-        """Jupyter: the answers as a table, with the exact roots (:mod:`symrf.render.notebook`)."""
-        from symrf.render.notebook import repr_html
-
-        return repr_html(self)
-
-    def _repr_latex_(self) -> str | None:
-        """Jupyter: the answers and exact roots as display math (:mod:`symrf.render.notebook`)."""
-        from symrf.render.notebook import repr_latex
-
-        return repr_latex(self)
-
 
 __all__ = ["Answer", "Solution"]

@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 import sympy
 
-from symrf.maths.algebra import whole
 from symrf.errors import SymrfError, TooLargeError
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
 from symrf.layers.parallel import Parallel
 from symrf.layers.repeat import Repeat
+from symrf.maths.algebra import whole
 from symrf.maths.scalars import expression, symbol
 from symrf.solve.search import Outcome, Space
 
 if TYPE_CHECKING:
-    from symrf.engine.numeric import Compiled
+    from symrf.engine.sweep import Compiled
     from symrf.solve.question import Question
 
 _FLOAT_EXACT = 2.0**53

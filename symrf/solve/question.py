@@ -23,8 +23,11 @@ from typing import Any
 
 import sympy
 
-from symrf.solve.answers import Answer, Solution
-from symrf.maths.arguments import named_values
+from symrf.engine.numeric import bind
+from symrf.engine.parametric import Evaluator
+from symrf.engine.report import FIGURES, Report, network
+from symrf.engine.sweep import SWEPT, Compiled
+from symrf.engine.symbolic import derive
 from symrf.errors import (
     ExpressionError,
     NetworkError,
@@ -32,19 +35,17 @@ from symrf.errors import (
     SymrfError,
     TooLargeError,
 )
-from symrf.maths.expressions import parse
 from symrf.layers.base import Layer
 from symrf.limits import MAX_ASSIGNMENTS, MAX_TIES, bits
-from symrf.solve.measure import cost_function, exact_measure, vector_measure
-from symrf.engine.numeric import SWEPT, Compiled, bind
-from symrf.engine.parametric import Evaluator
-from symrf.solve.pareto import front
-from symrf.engine.report import FIGURES, Report, network
+from symrf.maths.arguments import named_values
+from symrf.maths.expressions import parse
 from symrf.maths.roots import relaxed_roots, tidy_root
 from symrf.maths.scalars import Scalar, expression, is_number, scalar, symbol
-from symrf.solve.search import Keep, Outcome, Scan, Space, assignment_limit, scan
 from symrf.maths.substitution import replaced, substituted
-from symrf.engine.symbolic import derive
+from symrf.solve.answers import Answer, Solution
+from symrf.solve.measure import cost_function, exact_measure, vector_measure
+from symrf.solve.pareto import front
+from symrf.solve.search import Keep, Outcome, Scan, Space, assignment_limit, scan
 from symrf.solve.targets import DEFAULT_RANGE, INPUT, Relation, Target, Unknown, input_length
 from symrf.solve.targets import unknowns as unknowns_from
 

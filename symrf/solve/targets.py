@@ -19,15 +19,15 @@ from typing import Any
 
 import sympy
 
-from symrf.maths.arguments import described, whole
-from symrf.errors import NetworkError, SymrfError, TooLargeError
-from symrf.maths.expressions import parse
-from symrf.limits import MAX_CANDIDATE, abbreviated
 from symrf.engine.numeric import bind
 from symrf.engine.report import FIGURES
+from symrf.errors import NetworkError, SymrfError, TooLargeError
+from symrf.limits import MAX_CANDIDATE, abbreviated
+from symrf.maths.arguments import described, whole
+from symrf.maths.expressions import parse
 from symrf.maths.scalars import Scalar, expression, scalar
-from symrf.solve.search import assignment_limit
 from symrf.maths.substitution import replaced
+from symrf.solve.search import assignment_limit
 
 INPUT = "n_in"
 """The name under which the input size can be solved for or used in a target."""

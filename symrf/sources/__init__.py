@@ -1,5 +1,9 @@
 """Where networks come from: spec files, built-in models, ONNX files and PyTorch modules.
 
+The sources floor (this package) owns where networks come from: spec files and their schema,
+the example specs, the zoo, the PyTorch and ONNX importers, and the command line's targets.
+It imports only the engine and the floors below it.
+
 :func:`read` turns the command line's ``TARGET`` into a :class:`~symrf.sources.spec.Spec`: a
 ``.toml``/``.json`` spec file, a built-in model name (``symrf zoo``), an ``.onnx`` file, or
 ``package.module:attr`` naming a PyTorch module (importing it runs that package's code, as
@@ -18,12 +22,13 @@ import os
 import re
 from pathlib import Path
 
-from symrf.sources import examples, zoo
+from symrf.engine.report import labels, network
 from symrf.errors import NetworkError, SpecError
 from symrf.layers.base import Param
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
-from symrf.engine.report import labels, network
+from symrf.sources import examples, zoo
+from symrf.sources.importers.torch import load_torch_target
 from symrf.sources.spec import Spec, load
 
 _MODULE = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
@@ -45,8 +50,6 @@ def read(target: str, upto: str | None = None, input_size: Param | None = None) 
 
         return load_onnx_target(target, upto=upto, input_size=input_size)
     if not _exists(target) and _MODULE.fullmatch(target):
-        from symrf.sources.importers.torch import load_torch_target
-
         net = load_torch_target(target, upto=upto, input_size=input_size)
         return Spec(target.rpartition(":")[2], network(net), input_size)
     if target in zoo.MODELS and not _exists(target):

@@ -31,7 +31,7 @@ _SUFFIXES = (".toml", ".json")
 
 
 def _folder() -> Path:
-    return Path(str(files("symrf") / "example_specs"))
+    return Path(str(files("symrf.sources") / "example_specs"))
 
 
 def names() -> list[str]:

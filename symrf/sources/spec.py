@@ -29,10 +29,7 @@ from typing import Any
 
 import sympy
 
-from symrf.sources import files
 from symrf.errors import SpecError, SymrfError
-from symrf.maths.expressions import parse
-from symrf.sources.files import shown as _shown
 from symrf.layers.base import Layer, Param
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import INPUT, Graph, Node
@@ -40,6 +37,9 @@ from symrf.layers.parallel import Parallel
 from symrf.layers.repeat import Repeat
 from symrf.layers.window import Padding
 from symrf.limits import MAX_FILE_BYTES
+from symrf.maths.expressions import parse
+from symrf.sources import files
+from symrf.sources.files import shown as _shown
 from symrf.sources.schema import KINDS, MERGES, OPS, Kind, check
 
 _MODES = {mode.value: mode for mode in Padding}

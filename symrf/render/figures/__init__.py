@@ -33,13 +33,13 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from symrf.maths.arguments import described, named_values, whole
 from symrf.errors import NetworkError, ScalarTypeError
+from symrf.maths.arguments import described, named_values, whole
+from symrf.maths.scalars import Scalar
 from symrf.render.figures import coverage, erf, field, growth, index, period
 from symrf.render.figures.budget import visits
 from symrf.render.figures.canvas import FORMATS, matplotlib_module, save, svg_text
 from symrf.render.figures.subject import Subject, Target, subject
-from symrf.maths.scalars import Scalar
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

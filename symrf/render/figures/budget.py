@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import math
 
-from symrf.errors import TooLargeError
 from symrf.engine.exact import Budget, dependencies
-from symrf.render.figures.subject import prefix
+from symrf.errors import TooLargeError
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import INPUT, Graph
 from symrf.limits import MAX_FIGURE_READS, MAX_PHASES
+from symrf.render.figures.subject import prefix
 
 
 def phases(net: Sequential | Graph) -> list[int]:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from symrf.engine.coverage import Coverage, CoverageRow, coverage
-from symrf.errors import NetworkError, TooLargeError
 from symrf.engine.exact import Budget, dependencies
+from symrf.errors import NetworkError, TooLargeError
 from symrf.render.figures.canvas import new_figure, style
 from symrf.render.figures.subject import Subject, prefix
 

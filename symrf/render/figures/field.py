@@ -18,12 +18,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from symrf.errors import NetworkError, TooLargeError
 from symrf.engine.exact import Budget, dependencies
+from symrf.engine.numeric import evaluate
+from symrf.errors import NetworkError, TooLargeError
+from symrf.maths.scalars import Scalar
 from symrf.render.figures.canvas import new_figure, style
 from symrf.render.figures.subject import Subject
-from symrf.engine.numeric import evaluate
-from symrf.maths.scalars import Scalar
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

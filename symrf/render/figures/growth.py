@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from symrf.render.figures.canvas import new_figure, style
-from symrf.render.figures.subject import Subject
+from symrf.engine.numeric import evaluate
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
-from symrf.engine.numeric import evaluate
+from symrf.render.figures.canvas import new_figure, style
+from symrf.render.figures.subject import Subject
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -21,14 +21,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from symrf.errors import SymrfError, TooLargeError
 from symrf.engine.exact import Budget, dependencies
-from symrf.render.figures.canvas import new_figure, style
-from symrf.render.figures.subject import Subject, prefix
-from symrf.layers.compose import Sequential
-from symrf.layers.graph import INPUT, Graph
 from symrf.engine.numeric import evaluate
 from symrf.engine.report import Report, labels
+from symrf.errors import SymrfError, TooLargeError
+from symrf.layers.compose import Sequential
+from symrf.layers.graph import INPUT, Graph
+from symrf.render.figures.canvas import new_figure, style
+from symrf.render.figures.subject import Subject, prefix
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -20,12 +20,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from symrf.errors import TooLargeError
 from symrf.engine.exact import Budget, dependencies
-from symrf.render.figures.canvas import new_figure, style
-from symrf.render.figures.subject import Subject
 from symrf.engine.numeric import evaluate
+from symrf.errors import TooLargeError
 from symrf.maths.scalars import Scalar
+from symrf.render.figures.canvas import new_figure, style
+from symrf.render.figures.index import pixels_text
+from symrf.render.figures.subject import Subject
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -90,7 +91,6 @@ def picture(found: Periodic) -> Figure:
     """One line per unit: its input positions over its hull; the first period shaded."""
     from matplotlib.patches import Rectangle
 
-    from symrf.render.figures.index import pixels_text
 
     count = len(found.sees)
     seen = set().union(*found.sees) | {0}

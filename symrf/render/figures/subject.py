@@ -18,16 +18,16 @@ from pathlib import Path
 from typing import Any
 
 from symrf import sources
+from symrf.engine.numeric import bind
+from symrf.engine.report import network
 from symrf.errors import NetworkError
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import Graph
 from symrf.limits import abbreviated
-from symrf.engine.numeric import bind
-from symrf.engine.report import network
 from symrf.maths.scalars import Scalar, is_number
-from symrf.sources.spec import Spec
 from symrf.maths.substitution import replaced
+from symrf.sources.spec import Spec
 
 Target = Layer | Spec | str | Path
 """A network object or a read spec, or the name of one: a spec path, a built-in model,

@@ -33,6 +33,10 @@ import os
 from typing import Any
 
 from symrf.errors import NetworkError, SpecError, SymrfError
+from symrf.layers.base import param
+from symrf.layers.compose import Sequential
+from symrf.layers.graph import INPUT, Graph
+from symrf.limits import abbreviated
 from symrf.sources.files import shown
 from symrf.sources.importers.onnx_check import check_graph, quoted
 from symrf.sources.importers.onnx_dims import Map, dims_of
@@ -48,10 +52,7 @@ from symrf.sources.importers.onnx_resize import RESIZE
 from symrf.sources.importers.onnx_spatial import SPATIAL
 from symrf.sources.importers.onnx_tensor import tensor_ops
 from symrf.sources.importers.onnx_walk import GlobalContext, Walk, wrap
-from symrf.layers.base import param
-from symrf.layers.compose import Sequential
-from symrf.layers.graph import INPUT, Graph
-from symrf.limits import abbreviated
+from symrf.sources.spec import Spec
 
 __all__ = ["GlobalContext", "from_onnx", "load_onnx_target"]
 
@@ -206,8 +207,6 @@ def load_onnx_target(path: str, *, upto: str | None = None, input_size: object =
     Traceback (most recent call last):
     symrf.errors.SpecError: missing.onnx: cannot read the file (No such file ...
     """
-    from symrf.sources.spec import Spec
-
     model = load_model(path)
     net = _build(model, path, input_size, upto, GlobalContext.EXCLUDE)
     size = input_size

@@ -18,13 +18,13 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symrf.sources.importers.onnx_check import attribute_error, quoted
-from symrf.sources.importers.onnx_dims import Map, Size, as_expr
-from symrf.sources.importers.onnx_spatial import Walk, per_axis, placement
 from symrf.layers.base import Layer
 from symrf.layers.pointwise import Identity
 from symrf.layers.resample import Mode, Upsample
 from symrf.limits import MAX_PHASES
+from symrf.sources.importers.onnx_check import attribute_error, quoted
+from symrf.sources.importers.onnx_dims import Map, Size, as_expr
+from symrf.sources.importers.onnx_spatial import Walk, per_axis, placement
 
 _TRANSFORMS = {
     "half_pixel": lambda x, f: (x + Fraction(1, 2)) / f - Fraction(1, 2),

@@ -20,14 +20,14 @@ from typing import Any
 import numpy as np
 
 from symrf.errors import NetworkError
-from symrf.sources.importers.onnx_check import attribute_error, ints, quoted
-from symrf.sources.importers.onnx_dims import Atom, Map, Size
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.pointwise import Crop, Identity, Pad
 from symrf.layers.resample import ConvTranspose, PixelShuffle, PixelUnshuffle
 from symrf.layers.whole import AdaptivePool, GlobalPool
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding, Window
+from symrf.sources.importers.onnx_check import attribute_error, ints, quoted
+from symrf.sources.importers.onnx_dims import Atom, Map, Size
 
 Walk = Any  # symrf.sources.importers.onnx_walk.Walk (kept loose to avoid an import cycle)
 

@@ -18,10 +18,9 @@ from typing import Any
 import numpy as np
 import sympy
 
-from symrf.sources.importers.onnx_check import attribute_error, quoted
-from symrf.sources.importers.onnx_dims import Atom, Map, broadcast
-from symrf.sources.importers.onnx_spatial import reduce_positions
+from symrf.errors import NetworkError
 from symrf.layers.base import Layer
+from symrf.layers.graph import Node
 from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import (
     GELU,
@@ -34,6 +33,9 @@ from symrf.layers.pointwise import (
     Tanh,
 )
 from symrf.layers.whole import Linear
+from symrf.sources.importers.onnx_check import attribute_error, quoted
+from symrf.sources.importers.onnx_dims import Atom, Map, broadcast, product
+from symrf.sources.importers.onnx_spatial import reduce_positions
 
 Walk = Any  # symrf.sources.importers.onnx_walk.Walk
 
@@ -91,7 +93,6 @@ def _joined(walk: Walk, node: Any, name: str, local: list[Map], mode: Merge,
     """The local inputs as one map: itself, or a merge node ``name/local``."""
     if len({m.node for m in local}) == 1:
         return local[0]
-    from symrf.layers.graph import Node
 
     joined = f"{name}/local"
     walk.nodes.append(Node(joined, tuple(dict.fromkeys(m.node for m in local)), merge=mode))
@@ -225,14 +226,10 @@ def flatten(walk: Walk, node: Any, name: str) -> None:
 
 
 def _product(sizes: list) -> Any:
-    from symrf.sources.importers.onnx_dims import product
-
     return product(sizes)
 
 
 def _regroup(walk: Walk, node: Any, name: str, source: Map, shape: list) -> None:
-    from symrf.errors import NetworkError
-
     try:
         moved = source.reshaped(shape)
     except NetworkError as error:

@@ -17,16 +17,16 @@ from typing import Any
 import numpy as np
 
 from symrf.errors import NetworkError, SymrfError
-from symrf.sources.importers.onnx_check import attribute_error, label, quoted
-from symrf.sources.importers.onnx_dims import Atom, Dims, Map, Size
-from symrf.sources.importers.onnx_load import Shapes
-from symrf.sources.importers.onnx_wire import KEPT_BYTES, shape_only
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.layers.context import Context
 from symrf.layers.graph import INPUT, Graph, Node
 from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import Identity
+from symrf.sources.importers.onnx_check import attribute_error, label, quoted
+from symrf.sources.importers.onnx_dims import Atom, Dims, Map, Size
+from symrf.sources.importers.onnx_load import Shapes
+from symrf.sources.importers.onnx_wire import KEPT_BYTES, shape_only
 
 
 class GlobalContext(enum.Enum):

@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 from typing import Any, BinaryIO
 
-from symrf.sources import files
 from symrf.errors import SpecError
 from symrf.limits import MAX_FILE_BYTES, MAX_ONNX_BYTES, MAX_ONNX_FIELDS
+from symrf.sources import files
 
 KEPT_BYTES = 1 << 16
 """Tensors larger than this (encoded) are shapes only: their data is never read or used.

@@ -23,10 +23,15 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from symrf.errors import SpecError
+from symrf.layers.base import Layer
+from symrf.layers.compose import Sequential
+from symrf.sources.importers import torch_modules
 from symrf.sources.importers.torch_axes import BATCH, FEATURE, Flow
 from symrf.sources.importers.torch_build import Builder, Call, UnmappedError, as_network
+from symrf.sources.importers.torch_functions import function_call
+from symrf.sources.importers.torch_modules import module_call
+from symrf.sources.importers.torch_modules import register as add
 from symrf.sources.importers.torch_trace import trace, within
-from symrf.layers.base import Layer
 
 __all__ = ["UnmappedError", "from_torch", "load_torch_target", "register"]
 
@@ -40,7 +45,6 @@ def _torch() -> Any:
         raise SpecError(
             "symrf.from_torch needs PyTorch: pip install 'symrf[torch]'"
         ) from None
-    from symrf.sources.importers import torch_modules
 
     if not getattr(torch_modules, "_LOADED", False):
         torch_modules.builtins()
@@ -63,7 +67,6 @@ def register(kind: type) -> Any:
     -1
     """
     _torch()
-    from symrf.sources.importers.torch_modules import register as add
 
     return add(kind)
 
@@ -123,7 +126,6 @@ def from_torch(
         network = network.upto(output)
     elif upto is not None:
         names = [layer.name for layer in network.layers]  # type: ignore[attr-defined]  # not a Graph: a Sequential
-        from symrf.layers.compose import Sequential
 
         network = Sequential(*network.layers[: names.index(output) + 1],  # type: ignore[attr-defined]  # a Sequential
                              name=name)
@@ -132,9 +134,6 @@ def from_torch(
 
 def _walk(builder: Builder, graph: Any, example: Any, upto: str | None = None) -> str:
     """Map every node (up to ``upto``); return the row of the output's first tensor."""
-    from symrf.sources.importers.torch_functions import function_call
-    from symrf.sources.importers.torch_modules import module_call
-
     modules = dict(graph.owning_module.named_modules())
     used: dict[str, int] = {}
     output: Any = None

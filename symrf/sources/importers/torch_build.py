@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from symrf.errors import NetworkError, SpecError, SymrfError
-from symrf.sources.importers.torch_axes import Dims, Flow, broadcast
 from symrf.layers.base import Layer
+from symrf.layers.compose import Sequential
 from symrf.layers.context import Context
 from symrf.layers.graph import INPUT, Graph, Node
 from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import Identity
+from symrf.sources.importers.torch_axes import Dims, Flow, broadcast
 
 
 class UnmappedError(SpecError):
@@ -284,8 +285,6 @@ def as_network(builder: Builder, output: str, name: str | None) -> Layer:
         for i, node in enumerate(nodes)
     )
     if chain and output == nodes[-1].name:
-        from symrf.layers.compose import Sequential
-
         return Sequential(*(node.layer for node in nodes if node.layer is not None), name=name)
     kept = {node.name for node in nodes}
     context = tuple(name for name in builder.context if name in kept)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from symrf.sources.importers.torch_axes import BATCH, FEATURE, Flow, layout_after_view, permuted
-from symrf.sources.importers.torch_build import Call, Handler
-from symrf.sources.importers.torch_modules import adaptive, pad, pool
+from symrf.layers.base import Layer
 from symrf.layers.parallel import Merge
-from symrf.layers.pointwise import Crop, Identity, LayerNorm
+from symrf.layers.pointwise import Crop, Identity, LayerNorm, Pad
 from symrf.layers.resample import Mode, PixelShuffle, PixelUnshuffle, Upsample
 from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool
+from symrf.sources.importers.torch_axes import BATCH, FEATURE, Flow, layout_after_view, permuted
+from symrf.sources.importers.torch_build import Call, Handler
 
 _ELEMENTWISE = frozenset({
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu",
@@ -38,6 +38,57 @@ _ARITHMETIC = frozenset({
     "div", "div_", "itruediv", "floordiv", "pow", "maximum", "minimum", "where", "addcmul",
 })
 """Elementwise calls of several tensors: merges (the union of their fields)."""
+
+
+def pool(kind: type[MaxPool | AvgPool], call: Call, kernel: Any, stride: Any, padding: Any,
+         dilation: Any, ceil_mode: bool) -> Layer:
+    """A max or average pool with PyTorch's parameters (the stride defaults to the kernel)."""
+    n = call.axes
+    return kind(kernel=call.per_axis(kernel, "kernel", n),
+                stride=call.per_axis(stride if stride not in (None, [], ()) else kernel,
+                                     "stride", n),
+                padding=call.per_axis(padding, "padding", n),
+                dilation=call.per_axis(dilation, "dilation", n), ceil_mode=bool(ceil_mode))
+
+
+def adaptive(call: Call, output: Any) -> Flow:
+    """Adaptive pooling to ``output`` (``None`` entries keep the length)."""
+    sizes = call.sizes()
+    wanted = list(output) if isinstance(output, list | tuple) else [output] * call.axes
+    outputs = [size if want is None else int(want) for size, want in zip(
+        sizes, _in_axis_order(call, wanted), strict=True)]
+    layer = AdaptivePool(output=call.squeeze(outputs))
+    return call.emit(layer, reduced=all(o == 1 for o in outputs))
+
+
+def _in_axis_order(call: Call, items: list[Any]) -> list[Any]:
+    labels = call.require().dims[len(call.require().dims) - len(items):]
+    if sorted(labels) != list(range(call.axes)):
+        raise call.unmapped(f"pools dimensions {labels} rather than the spatial axes")
+    return [items[labels.index(axis)] for axis in range(call.axes)]
+
+
+def pad(call: Call, amounts: Any) -> Flow:
+    """``F.pad`` amounts (last dimension first, negative crops) as a Pad or Crop layer."""
+    amounts = list(amounts)
+    source = call.require()
+    lefts, rights = [0] * call.axes, [0] * call.axes
+    for index in range(len(amounts) // 2):
+        label = source.dims[len(source.dims) - 1 - index]
+        left, right = amounts[2 * index], amounts[2 * index + 1]
+        if label < 0:
+            if left or right:
+                raise call.unmapped(f"pads a non-spatial dimension by {left, right}")
+            continue
+        lefts[label], rights[label] = left, right
+    values = lefts + rights
+    kind: type[Layer] = Pad if all(v >= 0 for v in values) else Crop
+    if kind is Crop and any(v > 0 for v in values):
+        raise call.unmapped(f"pads some sides and crops others ({amounts})")
+    sign = 1 if kind is Pad else -1
+    squeeze = call.squeeze
+    return call.emit(kind(left=squeeze([sign * v for v in lefts]),  # type: ignore[call-arg]  # kind is Pad or Crop
+                          right=squeeze([sign * v for v in rights])))
 
 
 def elementwise(call: Call) -> Flow:

@@ -17,25 +17,24 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from symrf.sources.importers.torch_axes import Flow
-from symrf.sources.importers.torch_build import Call, pointwise
 from symrf.layers.base import Layer
 from symrf.layers.pointwise import (
     GELU,
     BatchNorm,
     ChannelShuffle,
-    Crop,
     Dropout,
     Identity,
     LayerNorm,
-    Pad,
     ReLU,
     Sigmoid,
     Tanh,
 )
 from symrf.layers.resample import ConvTranspose, PixelShuffle, PixelUnshuffle
-from symrf.layers.whole import AdaptivePool, Linear
+from symrf.layers.whole import Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool
+from symrf.sources.importers.torch_axes import Flow
+from symrf.sources.importers.torch_build import Call, pointwise
+from symrf.sources.importers.torch_functions import adaptive, interpolation, pad, pool, reshaped
 
 Mapping = Callable[[Any, Call], "Layer | Flow | None"]
 
@@ -117,17 +116,6 @@ def _conv_transpose(module: Any, call: Call) -> Layer:
     )
 
 
-def pool(kind: type[MaxPool | AvgPool], call: Call, kernel: Any, stride: Any, padding: Any,
-         dilation: Any, ceil_mode: bool) -> Layer:
-    """A max or average pool with PyTorch's parameters (the stride defaults to the kernel)."""
-    n = call.axes
-    return kind(kernel=call.per_axis(kernel, "kernel", n),
-                stride=call.per_axis(stride if stride not in (None, [], ()) else kernel,
-                                     "stride", n),
-                padding=call.per_axis(padding, "padding", n),
-                dilation=call.per_axis(dilation, "dilation", n), ceil_mode=bool(ceil_mode))
-
-
 def _maxpool(module: Any, call: Call) -> Layer:
     return pool(MaxPool, call, module.kernel_size, module.stride, module.padding,
                 module.dilation, module.ceil_mode)
@@ -142,48 +130,8 @@ def _lppool(module: Any, call: Call) -> Layer:
     return pool(AvgPool, call, module.kernel_size, module.stride, 0, 1, module.ceil_mode)
 
 
-def adaptive(call: Call, output: Any) -> Flow:
-    """Adaptive pooling to ``output`` (``None`` entries keep the length)."""
-    sizes = call.sizes()
-    wanted = list(output) if isinstance(output, list | tuple) else [output] * call.axes
-    outputs = [size if want is None else int(want) for size, want in zip(
-        sizes, _in_axis_order(call, wanted), strict=True)]
-    layer = AdaptivePool(output=call.squeeze(outputs))
-    return call.emit(layer, reduced=all(o == 1 for o in outputs))
-
-
-def _in_axis_order(call: Call, items: list[Any]) -> list[Any]:
-    labels = call.require().dims[len(call.require().dims) - len(items):]
-    if sorted(labels) != list(range(call.axes)):
-        raise call.unmapped(f"pools dimensions {labels} rather than the spatial axes")
-    return [items[labels.index(axis)] for axis in range(call.axes)]
-
-
 def _adaptive(module: Any, call: Call) -> Flow:
     return adaptive(call, module.output_size)
-
-
-def pad(call: Call, amounts: Any) -> Flow:
-    """``F.pad`` amounts (last dimension first, negative crops) as a Pad or Crop layer."""
-    amounts = list(amounts)
-    source = call.require()
-    lefts, rights = [0] * call.axes, [0] * call.axes
-    for index in range(len(amounts) // 2):
-        label = source.dims[len(source.dims) - 1 - index]
-        left, right = amounts[2 * index], amounts[2 * index + 1]
-        if label < 0:
-            if left or right:
-                raise call.unmapped(f"pads a non-spatial dimension by {left, right}")
-            continue
-        lefts[label], rights[label] = left, right
-    values = lefts + rights
-    kind: type[Layer] = Pad if all(v >= 0 for v in values) else Crop
-    if kind is Crop and any(v > 0 for v in values):
-        raise call.unmapped(f"pads some sides and crops others ({amounts})")
-    sign = 1 if kind is Pad else -1
-    squeeze = call.squeeze
-    return call.emit(kind(left=squeeze([sign * v for v in lefts]),  # type: ignore[call-arg]  # kind is Pad or Crop
-                          right=squeeze([sign * v for v in rights])))
 
 
 def _pad_module(module: Any, call: Call) -> Flow:
@@ -199,8 +147,6 @@ def _pixel_unshuffle(module: Any, call: Call) -> Layer:
 
 
 def _upsample(module: Any, call: Call) -> Flow:
-    from symrf.sources.importers.torch_functions import interpolation
-
     align = module.align_corners
     if type(module).__name__ == "UpsamplingBilinear2d":
         align = True
@@ -238,8 +184,6 @@ def _softmax(module: Any, call: Call) -> Layer | Flow:
 
 
 def _flatten(module: Any, call: Call) -> Flow:
-    from symrf.sources.importers.torch_functions import reshaped
-
     return reshaped(call)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from symrf.errors import SpecError
+from symrf.sources.importers.torch_modules import is_registered
 
 _DEFAULT_SIZE = 224
 """Spatial size of the example input when none is given."""
@@ -23,7 +24,6 @@ def trace(torch: Any, module: Any, input_size: Any, leaves: Iterable[type | str]
     from torch.fx import GraphModule, Tracer
     from torch.fx.passes.shape_prop import ShapeProp
 
-    from symrf.sources.importers.torch_modules import is_registered
 
     leaves = tuple(leaves)
     kinds = tuple(item for item in leaves if isinstance(item, type))

@@ -14,7 +14,17 @@ from dataclasses import dataclass
 
 from symrf.errors import SpecError
 from symrf.layers.base import Layer
-from symrf.sources.zoo import alexnet, aspp, dilated_stack, inception, resnet, slim, tcn, unet, vgg16
+from symrf.sources.zoo import (
+    alexnet,
+    aspp,
+    dilated_stack,
+    inception,
+    resnet,
+    slim,
+    tcn,
+    unet,
+    vgg16,
+)
 
 
 @dataclass(frozen=True)
