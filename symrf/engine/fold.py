@@ -25,9 +25,9 @@ folded once per axis; its figures are then tuples, one entry per axis.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-from symrf.engine.exact import Budget, exact_field
+from symrf.engine.exact import Tables
 from symrf.engine.field import Field, Finish, unchanged
 from symrf.engine.report import Report, labels, network
 from symrf.engine.rows import FieldRow, Row, RowList
@@ -66,8 +66,8 @@ class _Chain:
         self.prefixes: dict[int, Geometry] = {0: Geometry(IDENTITY, SAME_SIZE)}
         if self.steps is None and size is not None and not is_number(size):
             self._check_fixed_lengths()
-        self.budget: Any = None
-        """The exact engine's work budget, shared by the rows (made when first needed)."""
+        self.tables: Tables | None = None
+        """The exact engine's tables of every row (made when a row first needs them)."""
 
     def _check_fixed_lengths(self) -> None:
         """Check the lengths that are numbers although the input length is a symbol.
@@ -111,14 +111,9 @@ class _Chain:
                              if self.layers else f"node {self.chain.nodes[index].name!r}")  # type: ignore[union-attr]  # a Graph
                     raise located(error, where) from None
             return field
-        if self.budget is None:
-            self.budget = Budget()  # one budget for every row of the report
-
-        if isinstance(self.chain, Graph):
-            upto: Layer = self.chain.upto(self.chain.nodes[index].name)
-        else:
-            upto = Sequential(*self.layers[: index + 1])
-        return exact_field(upto, self.size, size, self.budget)  # type: ignore[arg-type]  # numeric: an int length
+        if self.tables is None:  # one forward pass gives every row
+            self.tables = Tables(self.chain, self.size)  # type: ignore[arg-type]  # numeric: an int length
+        return self.tables.field(index)
 
     def prefix(self, index: int) -> tuple[IntervalMap, Scalar | None]:
         """The map of layers ``0..index`` and the length after them."""
