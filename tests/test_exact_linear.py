@@ -12,6 +12,7 @@ exact figures, checked against closed forms.
 from __future__ import annotations
 
 import dataclasses
+import json
 from fractions import Fraction
 
 import pytest
@@ -19,6 +20,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import symrf
+from symrf.cli import main
 from symrf.engine import exact as engine
 from symrf.engine.coverage import coverage
 from symrf.engine.exact import Tables
@@ -143,7 +145,7 @@ def test_the_table_budget_is_checked_before_the_work(monkeypatch):
     with pytest.raises(symrf.TooLargeError, match=(
             r"the exact position-dependent figures need about 1204 unit reads \(the phases "
             r"of each of the network's 101 layers times its taps\), more than symrf makes "
-            r"\(1000\); use symrf.derive\(\) for labelled bounds.")):
+            r"\(1000\). Use symrf.derive\(\) for labelled bounds.")):
         symrf.evaluate(net)
 
 
@@ -173,3 +175,39 @@ def test_too_many_phases_is_refused_before_the_work():
             r"\(at layers\[1\] \(upsample_1\), from the upsampling factors before it\); "
             r"symrf enumerates at most 16384 phases")):
         symrf.evaluate(net)
+
+
+# -- the command line shows the formulas' bounds where exact figures are refused -------------
+
+
+def test_the_cli_prints_labelled_bounds_where_exact_figures_are_refused(tmp_path, capsys):
+    spec = tmp_path / "deep.json"
+    spec.write_text('{"layers": [{"op": "upsample", "factor": 128}, '
+                    '{"op": "upsample", "factor": 256}, {"op": "conv", "kernel": 3}]}')
+    assert main(["analyze", str(spec), "--input", "4"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines()[:2] == [
+        "deep: rf ≤ 2, jump 1/32768, padding ≤ 0, size 131070",
+        "layer       op        rf   rf_min  jump     left  right  center  padding  period  size",
+    ]
+    assert out.splitlines()[-3] == (
+        "conv_2      conv      ≤ 2  ≥ 0     1/32768  ≥ 0   ≤ 0    ≈ 0     ≤ 0      -       131070")
+    assert "note: ≤ and ≥ mark proven bounds; ≈ the centre of the bounding interval" in out
+    assert err == (
+        "symrf: note: position-dependent receptive fields repeat only every 32768 units or "
+        "more (at layers[1] (upsample_1), from the upsampling factors before it); symrf "
+        "enumerates at most 16384 phases. Showing the formulas' proven bounds (≤, ≥) "
+        "instead.\n")
+    assert "derive()" not in out + err
+    assert main(["analyze", str(spec), "--input", "4", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["rf"], data["rf_min"], data["period"], data["exact"]) == (2, 0, None, False)
+
+
+def test_the_cli_keeps_exact_figures_where_the_tables_fit(tmp_path, capsys):
+    spec = tmp_path / "decoder.json"
+    spec.write_text('{"layers": [{"op": "upsample", "factor": 2}, {"op": "conv", "kernel": 2}]}')
+    assert main(["analyze", str(spec), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    data = json.loads(out)
+    assert (data["rf"], data["rf_min"], data["period"], data["exact"], err) == (2, 1, 2, True, "")

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from symrf.engine.field import Field
-from symrf.errors import NetworkError, TooLargeError
+from symrf.errors import ExactTooLargeError, NetworkError, TooLargeError
 from symrf.layers.base import Layer, Units
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import INPUT, Graph, as_graph
@@ -167,10 +167,10 @@ def _phases(before: int, layer: Layer, scale: Fraction, name: str) -> int:
     moved = before * scale.denominator
     phases = math.lcm(own, moved // math.gcd(scale.numerator, moved))
     if phases > MAX_PHASES:
-        raise TooLargeError(
+        raise ExactTooLargeError(
             f"position-dependent receptive fields repeat only every {phases} units or more "
             f"(at {name}, from the upsampling factors before it); symrf enumerates at most "
-            f"{MAX_PHASES} phases. Use symrf.derive() for labelled bounds."
+            f"{MAX_PHASES} phases. {ExactTooLargeError.ADVICE}"
         )
     return phases
 
@@ -314,11 +314,10 @@ class Tables:
         self.size = size
         reads, path_reads = self.plan.cost()
         if reads > MAX_TABLE_READS:
-            raise TooLargeError(
+            raise ExactTooLargeError(
                 f"the exact position-dependent figures need about {reads} unit reads (the "
                 f"phases of each of the network's {len(self.plan.nodes)} layers times its "
-                f"taps), more than symrf makes ({MAX_TABLE_READS}); use symrf.derive() for "
-                "labelled bounds."
+                f"taps), more than symrf makes ({MAX_TABLE_READS}). {ExactTooLargeError.ADVICE}"
             )
         self.follow_paths = path_reads <= MAX_PATH_READS
         self.fields: list[Field] = []
