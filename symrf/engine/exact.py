@@ -30,24 +30,17 @@ it), and :func:`dependencies` propagates the set of a few units backwards (the p
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from symrf.engine.field import Field
+from symrf.engine.phases import START, Node, Plan, phases
 from symrf.errors import ExactTooLargeError, NetworkError, TooLargeError
 from symrf.layers.base import Layer, Units
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import INPUT, Graph, as_graph
-from symrf.limits import (
-    MAX_PATH_READS,
-    MAX_PATHS,
-    MAX_PHASES,
-    MAX_READS,
-    MAX_SET_WORDS,
-    MAX_TABLE_READS,
-)
+from symrf.limits import MAX_PATH_READS, MAX_PATHS, MAX_READS, MAX_SET_WORDS, MAX_TABLE_READS
 from symrf.maths.scalars import Scalar, divide, exact, floor
 
 Cell = tuple[int, int, int] | None
@@ -56,24 +49,27 @@ Cell = tuple[int, int, int] | None
 
 
 class Table:
-    """The cells of one period of a feature map's units; the others are shifted copies.
+    """The cells of a feature map's units: one period of them, or the units kept.
 
-    Unit ``x`` depends on ``cells[x % Q]`` moved by ``(x // Q) * shift`` pixels, where
-    ``Q = len(cells)`` and ``shift = Q * jump``.
+    With a period (``shift`` given), unit ``x`` depends on ``cells[x % Q]`` moved by
+    ``(x // Q) * shift`` pixels, where ``Q = len(cells)`` and ``shift = Q * jump``. Without
+    one (``shift`` is ``None``), the cells are those of units ``start, start + 1, ...``.
 
     >>> table = Table(((0, 1, 0), None), 1)
     >>> table.at(4), table.at(5), table.widest
     ((2, 3, 0), None, 2)
     """
 
-    __slots__ = ("_widest", "cells", "shift")
+    __slots__ = ("_widest", "cells", "shift", "start")
 
-    def __init__(self, cells: tuple[Cell, ...], shift: int) -> None:
-        self.cells, self.shift = cells, shift
+    def __init__(self, cells: tuple[Cell, ...], shift: int | None, start: int = 0) -> None:
+        self.cells, self.shift, self.start = cells, shift, start
         self._widest: int | None = None
 
     def at(self, x: int) -> Cell:
-        """The cell of unit ``x`` (any integer: the signal is unbounded)."""
+        """The cell of unit ``x`` (any integer with a period: the signal is unbounded)."""
+        if self.shift is None:
+            return self.cells[x - self.start]
         turns, phase = divmod(x, len(self.cells))
         cell = self.cells[phase]
         if cell is None or not turns:
@@ -82,15 +78,20 @@ class Table:
         return (cell[0] + by, cell[1] + by, cell[2])
 
     @property
+    def jump(self) -> Fraction:
+        """Input pixels per unit (a table with a period)."""
+        return Fraction(self.shift, len(self.cells))  # type: ignore[arg-type]  # periodic
+
+    @property
     def widest(self) -> int:
-        """The largest hull of a unit: ``rf``."""
+        """The largest hull of a unit of the table."""
         if self._widest is None:
-            self._widest = max(_width(cell) for cell in self.cells)
+            self._widest = max((_width(cell) for cell in self.cells), default=0)
         return self._widest
 
-    def key(self) -> tuple[tuple[Cell, ...], int]:
+    def key(self) -> tuple[tuple[Cell, ...], int | None, int]:
         """What makes two tables equal (for sharing the tables of equal paths)."""
-        return self.cells, self.shift
+        return self.cells, self.shift, self.start
 
 
 def _width(cell: Cell) -> int:
@@ -114,163 +115,34 @@ def _union(cells: Iterable[Cell], sets: bool) -> Cell:
 def _gather(table: Table, units: Units, sets: bool) -> Cell:
     """The cell of a unit that reads ``units`` of the map whose cells ``table`` holds.
 
-    For hulls, a long run of units needs only its first and last periods: a left end only
-    grows, and a right end too, from one period to the next.
+    For hulls and a period, a long run of units needs only its first and last periods: a
+    left end only grows, and a right end too, from one period to the next.
     """
     period = len(table.cells)
-    if not sets and len(units) > 2 * period:
+    if not sets and table.shift is not None and len(units) > 2 * period:
         low, high = min(units), max(units)
         if high - low + 1 == len(units):
             units = {*range(low, low + period), *range(high - period + 1, high + 1)}
     return _union((table.at(unit) for unit in units), sets)
 
 
-@dataclass(frozen=True, slots=True)
-class _Node:
-    """One leaf layer or merge of the flattened network, with what its table costs.
+def _through(node: Node, table: Table, sets: bool, kept: bool = False) -> Table:
+    """A layer's table from its input's: each cell from the units the layer reads.
 
-    ``inputs`` are positions in the plan (``-1``: the network input); ``length`` is the
-    length the layer reads (its input's), ``size`` its own; ``phases`` the cells of its
-    table; ``fan_in`` the units one unit reads at most; ``paths`` the input-to-node paths
-    (at most :data:`~symrf.limits.MAX_PATHS` + 1).
+    ``kept``: the units the node keeps (a map without a period); else one period, whose
+    length follows from the input table's.
     """
-
-    inputs: tuple[int, ...]
-    layer: Layer | None
-    length: int | None
-    size: int | None
-    jump: Fraction
-    phases: int
-    fan_in: int
-    paths: int
-    name: str
-
-
-_START = -1
-"""The position of the network input in a plan."""
-
-
-def _phases(before: int, layer: Layer, scale: Fraction, name: str) -> int:
-    """The cells of a layer's table: the least ``Q`` its reads repeat after, by whole tables.
-
-    After ``Q`` units the layer reads ``Q*scale`` units further on, a whole number of its
-    input's tables (``before`` cells each), and its own pattern repeats every
-    ``period_factor()`` units. The stride of a convolution after an upsampling shrinks the
-    count (``Q/gcd(Q, s)``): upsampling, striding and upsampling again do not multiply.
-    """
-    own = layer.period_factor()
-    if (own * scale).denominator != 1:
-        raise NetworkError(
-            f"{layer.op} at {name}: its pattern repeats every {own} units but moves by "
-            f"{own * scale} units meanwhile; this is a bug in symrf: please report the network."
-        )
-    moved = before * scale.denominator
-    phases = math.lcm(own, moved // math.gcd(scale.numerator, moved))
-    if phases > MAX_PHASES:
-        raise ExactTooLargeError(
-            f"position-dependent receptive fields repeat only every {phases} units or more "
-            f"(at {name}, from the upsampling factors before it); symrf enumerates at most "
-            f"{MAX_PHASES} phases. {ExactTooLargeError.ADVICE}"
-        )
-    return phases
-
-
-class _Plan:
-    """A network flattened into leaf layers and merges, in order, with each row's last node.
-
-    Each top-level layer (or graph node) is flattened on its own (:func:`as_graph`), its
-    input being the node that ends the row it reads; lengths come from each block's own
-    fold at the length it receives.
-    """
-
-    def __init__(self, top: Sequential | Graph, size: int | None) -> None:
-        self.nodes: list[_Node] = []
-        self.rows: list[int] = []
-        self.size = size
-        if isinstance(top, Graph):
-            ends: dict[str, int] = {INPUT: _START}
-            for node in top.nodes:
-                sources = tuple(ends[source] for source in node.inputs)
-                if node.layer is None:
-                    ends[node.name] = self._merge(sources, f"node {node.name!r}")
-                else:
-                    ends[node.name] = self._block(node.layer, sources[0], f"node {node.name!r}")
-                self.rows.append(ends[node.name])
-        else:
-            end = _START
-            for index, layer in enumerate(top.layers):
-                end = self._block(layer, end, f"layers[{index}] ({layer.row_name(index)})")
-                self.rows.append(end)
-
-    def _size(self, node: int) -> int | None:
-        return self.size if node == _START else self.nodes[node].size
-
-    def _jump(self, node: int) -> Fraction:
-        return Fraction(1) if node == _START else self.nodes[node].jump
-
-    def _phases(self, node: int) -> int:
-        return 1 if node == _START else self.nodes[node].phases
-
-    def _paths(self, node: int) -> int:
-        return 1 if node == _START else self.nodes[node].paths
-
-    def _block(self, layer: Layer, source: int, where: str) -> int:
-        """Add the leaf layers and merges of one top-level layer reading node ``source``."""
-        flat = as_graph(layer)
-        length = self._size(source)
-        lengths = {str(step.layer): step.size for step in flat.steps(length)}
-        ids = {INPUT: source}
-        for node in flat.nodes:
-            sources = tuple(ids[name] for name in node.inputs)
-            if node.layer is None:
-                ids[node.name] = self._merge(sources, where)
-                continue
-            before = length if node.inputs[0] == INPUT else lengths[node.inputs[0]]
-            local = node.layer.geometry(before).map
-            scale = Fraction(exact(local.scale))
-            fan_in = int(floor(local.width)) + 1 + int(floor(local.scale))
-            taps = getattr(node.layer, "kernel", fan_in)  # a dilated kernel reads k taps
-            self.nodes.append(_Node(
-                inputs=sources,
-                layer=node.layer,
-                length=before,  # type: ignore[arg-type]  # numeric networks: int lengths
-                size=lengths[node.name],  # type: ignore[arg-type]
-                jump=self._jump(sources[0]) * scale,
-                phases=_phases(self._phases(sources[0]), node.layer, scale, where),
-                fan_in=min(fan_in, taps) if isinstance(taps, int) else fan_in,
-                paths=self._paths(sources[0]),
-                name=where,
-            ))
-            ids[node.name] = len(self.nodes) - 1
-        return ids[flat.output]
-
-    def _merge(self, sources: tuple[int, ...], where: str) -> int:
-        jumps = {self._jump(source) for source in sources}
-        if len(jumps) > 1:  # the folds check this first; kept for direct callers
-            raise NetworkError(f"{where}: branches disagree on jump ({sorted(jumps)}).")
-        phases = math.lcm(*(self._phases(source) for source in sources))
-        self.nodes.append(_Node(
-            inputs=sources,
-            layer=None,
-            length=None,
-            size=self._size(sources[0]),
-            jump=jumps.pop(),
-            phases=phases,
-            fan_in=len(sources),
-            paths=min(sum(self._paths(source) for source in sources), MAX_PATHS + 1),
-            name=where,
-        ))
-        return len(self.nodes) - 1
-
-    def cost(self) -> tuple[int, int]:
-        """Units read for the tables, and for the tables of every path (where branches are)."""
-        tables = paths = 0
-        for node in self.nodes:
-            reads = node.phases * node.fan_in
-            tables += reads
-            if node.layer is not None and 1 < node.paths <= MAX_PATHS:
-                paths += node.paths * reads
-        return tables, paths
+    layer, length = node.layer, node.length
+    if kept:
+        units = range(node.start, node.start + node.phases)
+    else:
+        count = phases(len(table.cells), layer, node.scale, node.where)  # type: ignore[arg-type]  # a layer node
+        units = range(count)
+    cells = tuple(_gather(table, layer.reads({x}, length), sets)  # type: ignore[union-attr]  # a layer node
+                  for x in units)
+    if kept:
+        return Table(cells, None, node.start)
+    return Table(cells, int(len(cells) * table.jump * node.scale))
 
 
 @dataclass(slots=True)
@@ -286,20 +158,26 @@ class _State:
 class Tables:
     """The exact figures of every row of a network, from one forward pass over its layers.
 
-    The work is counted before it starts: the tables cost each node's phases times its
-    taps, within :data:`~symrf.limits.MAX_TABLE_READS`; the tables of every path (for
-    ``rf_min_path``) within :data:`~symrf.limits.MAX_PATH_READS`, beyond which that figure
-    is unknown (``None``); with ``sets``, the dependency sets within
-    :data:`~symrf.limits.MAX_SET_WORDS`.
+    The work is counted before it starts (:class:`~symrf.engine.phases.Plan`): the tables
+    cost each node's phases times its taps, within :data:`~symrf.limits.MAX_TABLE_READS`;
+    the tables of every path (for ``rf_min_path``) within
+    :data:`~symrf.limits.MAX_PATH_READS`, beyond which that figure is unknown (``None``);
+    with ``sets``, the dependency sets within :data:`~symrf.limits.MAX_SET_WORDS`.
+
+    A feature map where branches of different jumps merged has no period: its figures
+    range over the map's own units, and ``jump`` and ``period`` are ``None``.
 
     Args:
         top: The network (a chain's rows are its top-level layers, a graph's its nodes).
         size: The input length, if known (numeric parameters only).
         sets: Also keep each row's dependency sets (see :meth:`cell`), not only hulls.
+        plan: The network's plan, when already made.
 
     Raises:
-        TooLargeError: A budget above is exceeded, or a table would have more than
+        ExactTooLargeError: A budget above is exceeded, or a table would have more than
             :data:`~symrf.limits.MAX_PHASES` cells.
+        NetworkError: The network does not run at this input length, or branches of
+            different jumps merge and the input length is unknown.
 
     >>> from symrf.layers.resample import Upsample
     >>> from symrf.layers.window import Conv
@@ -309,9 +187,12 @@ class Tables:
     (1001, 1001, 2)
     """
 
-    def __init__(self, top: Sequential | Graph, size: int | None, *, sets: bool = False) -> None:
-        self.plan = _Plan(top, size)
+    def __init__(self, top: Sequential | Graph, size: int | None, *, sets: bool = False,
+                 plan: Plan | None = None) -> None:
+        self.plan = plan or Plan(top, size)
         self.size = size
+        if self.plan.unsized:
+            raise NetworkError(self.plan.unsized)
         reads, path_reads = self.plan.cost()
         if reads > MAX_TABLE_READS:
             raise ExactTooLargeError(
@@ -322,6 +203,7 @@ class Tables:
         self.follow_paths = path_reads <= MAX_PATH_READS
         self.fields: list[Field] = []
         self.kept: list[Table] = []
+        self.widest: dict[int, int] = {}
         self._run(sets=False)
         if sets:
             self._check_sets()
@@ -354,8 +236,8 @@ class Tables:
         last_use = {source: position for position, node in enumerate(nodes)
                     for source in node.inputs}
         start = Table(((0, 0, 1 if sets else 0),), 1)
-        states = {_START: _State(start, None if sets else [start], 0)}
-        self.widest = {_START: 1}
+        states = {START: _State(start, None if sets else [start], 0)}
+        self.widest = {START: 1}
         found: dict[int, Field] = {}
         kept: dict[int, Table] = {}
         for position, node in enumerate(nodes):
@@ -379,8 +261,8 @@ class Tables:
         else:
             self.fields = [found[row] for row in self.plan.rows]
 
-    def _layer(self, node: _Node, source: _State, sets: bool) -> _State:
-        table = _through(node, source.table, sets)
+    def _layer(self, node: Node, source: _State, sets: bool) -> _State:
+        table = _through(node, source.table, sets, kept=node.jump is None)
         paths = None
         if not sets and source.paths is not None and (node.paths == 1 or self.follow_paths):
             if len(source.paths) == 1 and source.paths[0] is source.table:
@@ -389,12 +271,15 @@ class Tables:
                 paths = [_through(node, path, sets) for path in source.paths]
         return _State(table, paths, source.offset)
 
-    def _merge(self, node: _Node, sources: list[_State], sets: bool) -> _State:
+    def _merge(self, node: Node, sources: list[_State], sets: bool) -> _State:
         tables = [source.table for source in sources]
-        cells = tuple(_union((t.at(x) for t in tables), sets) for x in range(node.phases))
-        table = Table(cells, int(node.phases * node.jump))
+        periodic = node.jump is not None
+        units = range(node.phases) if periodic else range(node.start, node.start + node.phases)
+        cells = tuple(_union((t.at(x) for t in tables), sets) for x in units)
+        table = (Table(cells, int(node.phases * node.jump)) if periodic  # type: ignore[operator]  # periodic
+                 else Table(cells, None, node.start))
         offset = max(source.offset for source in sources)
-        for x in range(0 if sets else node.phases):
+        for x in () if sets else range(node.phases) if periodic else range(node.size):  # type: ignore[arg-type]  # known without a period
             centres = [Fraction(cell[0] + cell[1], 2) for cell in (t.at(x) for t in tables)
                        if cell is not None]
             if centres:
@@ -405,36 +290,33 @@ class Tables:
             paths = list(distinct.values())
         return _State(table, paths, offset)
 
-    def _field(self, node: _Node, state: _State) -> Field:
-        table, jump = state.table, exact(node.jump)
+    def _field(self, node: Node, state: _State) -> Field:
+        table = state.table
+        if node.jump is None:  # no period: the map's own units
+            units: Sequence[int] = range(node.size)  # type: ignore[arg-type]  # known
+            sizes = [_width(table.at(x)) for x in units]
+            narrowest = None if state.paths is None else min(
+                max(_width(path.at(x)) for x in units) for path in state.paths)
+        else:
+            sizes = [_width(cell) for cell in table.cells]
+            narrowest = None if state.paths is None else min(
+                path.widest for path in state.paths)
         first = table.at(0)
-        sizes = [_width(cell) for cell in table.cells]
-        narrowest = None if state.paths is None else min(path.widest for path in state.paths)
         return Field(
             rf=max(sizes),
             rf_min=min(sizes),
             rf_min_path=narrowest,
-            jump=jump,
+            jump=None if node.jump is None else exact(node.jump),
             left=None if first is None else first[0],
             right=None if first is None else first[1],
             center=None if first is None else divide(first[0] + first[1], 2),
             padding=None if first is None else -first[0],
-            period=_period(table, node.jump),
+            period=None if node.jump is None else _period(table, node.jump),
             aligned=state.offset == 0,
             offset=state.offset,
             exact=True,
             size=node.size if self.size is not None else None,
         )
-
-
-def _through(node: _Node, table: Table, sets: bool) -> Table:
-    """The table of a layer's output from its input's table: each cell from the layer's reads."""
-    layer, length = node.layer, node.length
-    cells = tuple(
-        _gather(table, layer.reads({x}, length), sets)  # type: ignore[union-attr]  # a layer node
-        for x in range(node.phases)
-    )
-    return Table(cells, int(node.phases * node.jump))
 
 
 def _period(table: Table, jump: Fraction) -> int:

@@ -29,9 +29,10 @@ from typing import Protocol
 
 from symrf.engine.exact import Tables
 from symrf.engine.field import Field, Finish, unchanged
+from symrf.engine.phases import Plan
 from symrf.engine.report import Report, labels, network
 from symrf.engine.rows import FieldRow, Row, RowList
-from symrf.errors import SymrfError, located
+from symrf.errors import NetworkError, SymrfError, located
 from symrf.layers.base import Geometry, Layer, located_at
 from symrf.layers.compose import Sequential, Step, check_size
 from symrf.layers.graph import Graph
@@ -58,16 +59,36 @@ class _Chain:
         # Graphs are folded in one pass: each node is composed once onto its input's map
         # (shared prefixes once), and a merge needs every input anyway.
         self.steps: list[Step] | None = None
-        if eager and isinstance(chain, Sequential):
-            self.steps = list(chain.steps(size))
-        elif isinstance(chain, Graph):
-            self.steps = list(chain.steps(size, self.fold))
+        self.tables: Tables | None = None
+        """The exact engine's tables of every row (made when a row first needs them)."""
+        try:
+            if eager and isinstance(chain, Sequential):
+                self.steps = list(chain.steps(size))
+            elif isinstance(chain, Graph):
+                self.steps = list(chain.steps(size, self.fold))
+        except NetworkError:
+            if not eager or not self._without_a_period():
+                raise
         self.segments: dict[tuple[int, int], Geometry] = {}
         self.prefixes: dict[int, Geometry] = {0: Geometry(IDENTITY, SAME_SIZE)}
         if self.steps is None and size is not None and not is_number(size):
             self._check_fixed_lengths()
-        self.tables: Tables | None = None
-        """The exact engine's tables of every row (made when a row first needs them)."""
+
+    def _without_a_period(self) -> bool:
+        """Whether branches of different jumps merge, so that only the exact engine applies.
+
+        No interval map holds such a merge (the branches' fields drift apart unit by unit),
+        so the maps' fold refuses it; with numbers and an input length, the exact engine
+        computes every row unit by unit. Any other error is the fold's to report.
+        """
+        try:
+            plan = Plan(self.chain, self.size)  # type: ignore[arg-type]  # numeric: an int length
+        except NetworkError:
+            return False
+        if plan.periodic or (self.size is None and not plan.resized):
+            return False  # without resizes, lengths never meet: the maps' error stands
+        self.tables = Tables(self.chain, self.size, plan=plan)  # type: ignore[arg-type]
+        return True
 
     def _check_fixed_lengths(self) -> None:
         """Check the lengths that are numbers although the input length is a symbol.
@@ -98,6 +119,8 @@ class _Chain:
         Where resampling makes the hulls depend on position, the numeric engine enumerates
         the phases exactly (:mod:`symrf.engine.exact`); formulas keep the containing bound.
         """
+        if self.tables is not None and self.steps is None:  # no maps: every row is exact
+            return self.tables.field(index)
         span, size = self.prefix(index)
         if self.fold is not None:
             finish = self.fold.finishing(finish)
