@@ -204,3 +204,45 @@ def test_resize_reads_by_pytorchs_formulas():
     with pytest.raises(symrf.NetworkError, match=(
             r"resize was built for input length 3 but receives 4; rebuild it with length=4\.")):
         corners.reads({0}, 4)
+
+
+def test_a_torch_decoder_with_align_corners_matches_autograd():
+    torch = pytest.importorskip("torch")
+    import autograd_truth
+    from torch import nn
+    from torch.nn import functional as F
+
+    class Decoder(nn.Module):  # DeepLabV3+ in one dimension: the skip at 1/4, ASPP at 1/16
+        def __init__(self) -> None:
+            super().__init__()
+            self.s1 = nn.Conv1d(1, 4, 3, stride=2, padding=1)
+            self.s2 = nn.Conv1d(4, 4, 3, stride=2, padding=1)
+            self.d1 = nn.Conv1d(4, 4, 3, stride=2, padding=1)
+            self.d2 = nn.Conv1d(4, 4, 3, stride=2, padding=2, dilation=2)
+            self.head = nn.Conv1d(8, 4, 3, padding=1)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            skip = self.s2(self.s1(x))
+            deep = self.d2(self.d1(skip))
+            up = F.interpolate(deep, scale_factor=4, mode="linear", align_corners=True)
+            y = self.head(torch.cat([up, skip], 1))
+            return F.interpolate(y, scale_factor=4, mode="linear", align_corners=True)
+
+    size = 192
+    model = Decoder()
+    net = symrf.from_torch(model, input_size=size)
+    report = symrf.evaluate(net, input_size=size)
+    assert (report.jump, report.period, report.size) == (None, None, size)
+    tables = symrf.engine.exact.Tables(net, size, sets=True)
+    output = len(report.layers) - 1
+    units = list(range(size))
+    truth = autograd_truth.hulls(autograd_truth.linearised(model), (1, size),
+                                 [(x,) for x in units], axis=0)
+    # symrf's signal is unbounded: a unit whose field stays inside the image reads no
+    # padding of any feature map (a padded position's field reaches past the image), and
+    # there PyTorch's gradient must show the same hull
+    cells = [tables.cell(output, x) for x in units]
+    inside = [x for x in units if cells[x][0] >= 0 and cells[x][1] <= size - 1]
+    assert len(inside) > size // 2
+    assert [(cells[x][0], cells[x][1]) for x in inside] == [truth[x] for x in inside]
+    assert report.rf == max(cell[1] - cell[0] + 1 for cell in cells)
