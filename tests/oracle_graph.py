@@ -210,6 +210,8 @@ def read(prim: Prim, x: int) -> list[int]:
         return interpolated((x + Fraction(1, 2)) / f - Fraction(1, 2), layer.mode)
     if isinstance(layer, symrf.Resize):
         r = slope(layer)
+        if layer.mode is symrf.Mode.NEAREST and layer.centred:  # PyTorch's nearest-exact
+            return [math.floor((x + Fraction(1, 2)) * r)]
         if layer.mode is symrf.Mode.NEAREST:  # PyTorch: floor(x*n_in/n_out)
             return [math.floor(x * r)]
         if layer.align_corners:

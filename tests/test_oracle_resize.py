@@ -49,6 +49,8 @@ def resizing(draw, n: int, output: int | None = None):
         return symrf.Upsample(factor=draw(st.integers(2, 3)), mode=mode, align_corners=True,
                               length=n)
     output = output or draw(st.integers(1, LONGEST))
+    if mode is symrf.Mode.NEAREST and draw(st.booleans()):
+        mode = "nearest-exact"
     return symrf.Resize(output=output, length=n, mode=mode, align_corners=corners)
 
 
@@ -199,6 +201,8 @@ def test_resize_reads_by_pytorchs_formulas():
         [0], [0, 1], [0, 1], [1, 2], [2]]  # x*2/27: 0, 2/27, 26/27, 28/27, 2
     nearest = symrf.Resize(output=4, length=6)
     assert [sorted(nearest.reads({x}, 6)) for x in range(4)] == [[0], [1], [3], [4]]
+    centred = symrf.Resize(output=4, length=6, mode="nearest-exact")  # floor((x + 1/2)*3/2)
+    assert [sorted(centred.reads({x}, 6)) for x in range(4)] == [[0], [2], [3], [5]]
     half = symrf.Resize(output=3, length=2, mode="linear")  # (x + 1/2)*2/3 - 1/2
     assert [sorted(half.reads({x}, 2)) for x in range(3)] == [[-1, 0], [0, 1], [1, 2]]
     with pytest.raises(symrf.NetworkError, match=(

@@ -287,7 +287,7 @@ class Resize(Layer):
     pyramid pooling of PSPNet resizes 1, 2, 3 and 6 bins back to the map's length). With
     ``r = length/output``, output unit ``x`` reads:
 
-    - ``nearest``: ``floor(x*r)``;
+    - ``nearest``: ``floor(x*r)``; ``nearest-exact`` (``centred``): ``floor((x + 1/2)*r)``;
     - ``linear``, ``cubic``: the taps with non-zero weight around the source position
       ``(x + 1/2)*r - 1/2``, or with ``align_corners`` ``x*(length - 1)/(output - 1)``
       (0 when ``output`` is 1).
@@ -302,6 +302,8 @@ class Resize(Layer):
         length: The input length it is built for, ``>= 1``.
         mode: A :class:`Mode` or its name (default ``"nearest"``).
         align_corners: PyTorch's ``align_corners`` (linear and cubic only).
+        centred: Nearest at the centre of each output unit (PyTorch's ``nearest-exact``;
+            set by that mode name).
         name: Row label in reports (default ``resize_0``, ...).
 
     >>> [sorted(Resize(output=28, length=3, mode="linear", align_corners=True).reads({x}, 3))
@@ -316,10 +318,18 @@ class Resize(Layer):
     length: Param
     mode: Mode | str = Mode.NEAREST
     align_corners: bool = False
+    centred: bool = False
 
     def __post_init__(self) -> None:
         validate(self, ("output", "length"), 1)
+        if str(self.mode).lower() == "nearest-exact":
+            object.__setattr__(self, "centred", True)
         _check_mode(self)
+        if not isinstance(self.centred, bool) or (self.centred and self.mode is not Mode.NEAREST):
+            raise InvalidLayerError(
+                f"resize centred is {self.centred!r} with mode {self.mode.value!r}; it is "  # type: ignore[union-attr]  # a Mode
+                "True for 'nearest-exact' only: use mode='nearest-exact'."
+            ).with_key("centred")
 
     def params(self) -> dict[str, object]:
         """The two lengths (the mode is a menu, ``align_corners`` a flag)."""
@@ -347,10 +357,11 @@ class Resize(Layer):
         sizes = SizeMap(1, self.output - m, 0)
         r = self.slope()
         # source positions are multiples of 1/step: a tap lies within 1 - step of them
-        halves = self.mode is not Mode.NEAREST and not self.align_corners
+        halves = self.centred or (self.mode is not Mode.NEAREST and not self.align_corners)
         step = divide(1, _denominator(r) * (2 if halves else 1))
         if self.mode is Mode.NEAREST:
-            return Geometry(IntervalMap(r, step - 1, 1 - step, exact=False), sizes)
+            lo = divide(r, 2) if self.centred else 0
+            return Geometry(IntervalMap(r, lo + step - 1, 1 - step, exact=False), sizes)
         extra = _REACH[self.mode]  # type: ignore[index]  # a Mode after __post_init__
         reach = 1 - step + extra
         centre = 0 if self.align_corners else divide(r - 1, 2)
@@ -361,7 +372,8 @@ class Resize(Layer):
         self._length(size)
         r = Fraction(self.slope())
         if self.mode is Mode.NEAREST:
-            return {math.floor(x * r) for x in units}
+            shift = r / 2 if self.centred else 0
+            return {math.floor(x * r + shift) for x in units}
         centre = 0 if self.align_corners else (r - 1) / 2
         return _interpolated(self.mode, (x * r + centre for x in units))  # type: ignore[arg-type]  # a Mode
 
