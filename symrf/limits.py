@@ -56,8 +56,9 @@ MAX_PHASES = 1 << 14
 the upsampling factors)."""
 
 MAX_READS = 10_000_000
-"""Most units the exact engine may visit while enumerating phases (phases times the units
-each phase reads, summed over layers): a few seconds of work."""
+"""Most units visited while propagating the sets of a few units backwards through a network
+(:func:`~symrf.engine.exact.dependencies`, which the figures draw): the units each layer
+reads, summed over layers and over the units drawn. A few seconds of work."""
 
 MAX_TABLE_READS = 10_000_000
 """Most units the exact engine reads to build the tables of a network whose fields depend

@@ -15,10 +15,13 @@ pass over the network (:class:`Tables`):
 - every row of a report shares the tables of the rows before it, so a network costs its
   layers times their phases times their taps: linear in its depth.
 
-Dependency sets (not only hulls) ride along where a figure needs them (the holes of
-:func:`symrf.engine.coverage.coverage`), as bit masks. :func:`reference_field` is the
-definition itself, phase by phase and row by row (the test suite checks the tables against
-it), and :func:`dependencies` propagates the set of a few units backwards (the pictures).
+Where branches of different jumps merge there is no period, and a table holds the map's
+own units instead (see :mod:`symrf.engine.phases`, which plans the tables and counts their
+cost before any is built). Dependency sets (not only hulls) ride along where a figure needs
+them (the holes of :func:`symrf.engine.coverage.coverage`), as bit masks.
+:func:`dependencies` propagates the set of a few units backwards (the pictures). The engine
+the tables replaced, each row's phases propagated back to the input, is the reference the
+test suite checks them against (``tests/oracle_exact.py``).
 
 >>> from symrf.layers.compose import Sequential
 >>> from symrf.layers.resample import Upsample
