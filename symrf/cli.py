@@ -284,15 +284,18 @@ def run(argv: Sequence[str]) -> str:
             )
             return FORMATS[args.format](answer)
         facts = stated(args.assume, values, size) if args.assume else None
+        refused = None
         try:
             report = analyze(spec.network, input_size=size, values=values)
-        except ExactTooLargeError as refused:  # the formulas' proven bounds still apply
+        except ExactTooLargeError as error:  # the formulas' proven bounds still apply
             report = derive(with_values(spec.network, values), input_size=size)
-            sys.stderr.write(f"symrf: note: {' '.join(refused.reason().split())} Showing "
-                             "the formulas' proven bounds (≤, ≥) instead.\n")
-        return render(report, args.format, columns=args.columns, layout=args.layout,
-                      caption=args.caption, label=args.label, formulas=args.formulas,
-                      assume=facts)
+            refused = " ".join(error.reason().split())
+        output = render(report, args.format, columns=args.columns, layout=args.layout,
+                        caption=args.caption, label=args.label, formulas=args.formulas,
+                        assume=facts)
+        if refused and args.format == "table":  # the other formats flag bounds themselves
+            output += f"\nnote: exact figures refused: {refused} These are the formulas' bounds."
+        return output
     except SymrfError as error:
         raise located(error, args.target) from None
 
