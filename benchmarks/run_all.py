@@ -25,6 +25,7 @@ SCRIPTS = (
     "large_networks.py",
     "tf_slim_graphs.py",
     "import_resnet50.py",
+    "segmentation.py",
     "dask_solve.py",
 )
 

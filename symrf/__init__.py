@@ -44,7 +44,14 @@ from symrf.layers.pointwise import (
     Tanh,
 )
 from symrf.layers.repeat import Repeat
-from symrf.layers.resample import ConvTranspose, Mode, PixelShuffle, PixelUnshuffle, Upsample
+from symrf.layers.resample import (
+    ConvTranspose,
+    Mode,
+    PixelShuffle,
+    PixelUnshuffle,
+    Resize,
+    Upsample,
+)
 from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
 from symrf.maths.algebra import IntervalMap, SizeMap
@@ -104,6 +111,7 @@ __all__ = [
     "ReLU",
     "Repeat",
     "Report",
+    "Resize",
     "Row",
     "ScalarTypeError",
     "Sequential",

@@ -17,9 +17,10 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from symrf import __version__, sources
-from symrf.engine import analyze
+from symrf.engine import analyze, with_values
 from symrf.engine.coverage import coverage
-from symrf.errors import SymrfError, located
+from symrf.engine.symbolic import derive
+from symrf.errors import ExactTooLargeError, SymrfError, located
 from symrf.layers.base import Param, param
 from symrf.maths.arguments import length
 from symrf.maths.expressions import parse
@@ -283,10 +284,18 @@ def run(argv: Sequence[str]) -> str:
             )
             return FORMATS[args.format](answer)
         facts = stated(args.assume, values, size) if args.assume else None
-        report = analyze(spec.network, input_size=size, values=values)
-        return render(report, args.format, columns=args.columns, layout=args.layout,
-                      caption=args.caption, label=args.label, formulas=args.formulas,
-                      assume=facts)
+        refused = None
+        try:
+            report = analyze(spec.network, input_size=size, values=values)
+        except ExactTooLargeError as error:  # the formulas' proven bounds still apply
+            report = derive(with_values(spec.network, values), input_size=size)
+            refused = " ".join(error.reason().split())
+        output = render(report, args.format, columns=args.columns, layout=args.layout,
+                        caption=args.caption, label=args.label, formulas=args.formulas,
+                        assume=facts)
+        if refused and args.format == "table":  # the other formats flag bounds themselves
+            output += f"\nnote: exact figures refused: {refused} These are the formulas' bounds."
+        return output
     except SymrfError as error:
         raise located(error, args.target) from None
 

@@ -61,6 +61,19 @@ class TooLargeError(SymrfError, ValueError):
     """A numeric evaluation would need numbers or loops too large to compute."""
 
 
+class ExactTooLargeError(TooLargeError):
+    """The exact figures need more work than symrf's limits allow; proven bounds still apply.
+
+    The formulas (``symrf.derive``) bound every figure; the command line shows them instead.
+    """
+
+    ADVICE = "Use symrf.derive() for labelled bounds."
+
+    def reason(self) -> str:
+        """The message without :data:`ADVICE` (for callers that act on the advice)."""
+        return str(self).replace(self.ADVICE, "").strip()
+
+
 class NoSolutionError(SymrfError, ValueError):
     """No assignment in the searched ranges meets a design target (:func:`symrf.solve.solve`)."""
 

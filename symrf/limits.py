@@ -56,8 +56,32 @@ MAX_PHASES = 1 << 14
 the upsampling factors)."""
 
 MAX_READS = 10_000_000
-"""Most units the exact engine may visit while enumerating phases (phases times the units
-each phase reads, summed over layers): a few seconds of work."""
+"""Most units visited while propagating the sets of a few units backwards through a network
+(:func:`~symrf.engine.exact.dependencies`, which the figures draw): the units each layer
+reads, summed over layers and over the units drawn. A few seconds of work."""
+
+MAX_TABLE_READS = 10_000_000
+"""Most units the exact engine reads to build the tables of a network whose fields depend
+on position (``rf``, ``rf_min``, ``jump``, ``left``, ``right``, ``period``, ``offset``):
+for each layer, its phases (one period of its units) times the units each reads. Counted
+before the work: a few seconds. An upsampling followed by 1,000 3-tap convolutions needs
+6,000; a U-Net whose decoder repeats every 32 units, about 32 times its taps."""
+
+MAX_PATHS = 256
+"""Most input-to-output paths followed for ``rf_min_path`` (the narrowest path's field);
+with more, the figure is unknown (``None``): residual networks double their paths with each
+block."""
+
+MAX_PATH_READS = 10_000_000
+"""Most units read for the tables of every path (``rf_min_path``), counted as
+:data:`MAX_TABLE_READS` is, once per path. Beyond it ``rf_min_path`` is unknown (``None``)
+and every other figure is still computed."""
+
+MAX_SET_WORDS = 100_000_000
+"""Most machine words (64 bits of a dependency set) the exact engine combines to keep every
+row's dependency sets, not only their hulls (the holes :func:`~symrf.engine.coverage.coverage`
+lists): for each layer, its phases times its taps times the words of the sets it reads.
+Counted before the work, from the hulls: a few seconds."""
 
 MAX_ASSIGNMENTS = 10**8
 """Most assignments the solver searches (a few seconds at the vectorised rate; a range wider

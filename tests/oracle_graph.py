@@ -63,10 +63,6 @@ class Vanished(Invalid):
     """Some feature map has no unit left (length below 1)."""
 
 
-class JumpMismatch(Invalid):
-    """A merge joins feature maps whose jumps differ."""
-
-
 class LengthMismatch(Invalid):
     """A merge joins feature maps whose lengths differ."""
 
@@ -94,9 +90,10 @@ class Prim:
     sources: tuple[int, ...]
     layer: object | None  # None: a merge
     size: int = 0
-    jump: Fraction = Fraction(1)
-    phases: int = 1  # lcm over the paths to this node of their upsampling products
+    jump: Fraction | None = Fraction(1)  # None: branches of different jumps merged before
+    phases: int | None = 1  # lcm over the paths to this node of their upsampling products
     left_pad: int = 0  # a window's left padding at its input length
+    length: int = 0  # the input length of a primitive layer
 
 
 # -- the primitive layers: what a unit reads, lengths, factors -------------------------------
@@ -126,6 +123,8 @@ def output_length(layer: object, n: int) -> int:
         return (n - 1) * s - 2 * layer.padding + d * (k - 1) + layer.output_padding + 1
     if isinstance(layer, symrf.Upsample | symrf.PixelShuffle):
         return n * layer.factor
+    if isinstance(layer, symrf.Resize | symrf.AdaptivePool):
+        return layer.output
     if isinstance(layer, symrf.PixelUnshuffle):
         return n // layer.factor
     if isinstance(layer, symrf.Pad):
@@ -135,26 +134,61 @@ def output_length(layer: object, n: int) -> int:
     raise TypeError(f"the oracle does not know {type(layer).__name__}")
 
 
-def step(layer: object) -> Fraction:
-    """Input pixels per output unit of one primitive layer."""
+def step(layer: object, n: int | None = None) -> Fraction:
+    """Input pixels per output unit of one primitive layer (``n``: its input length)."""
     if isinstance(layer, WINDOWS):
         return Fraction(layer.stride)
     if isinstance(layer, symrf.ConvTranspose):
         return Fraction(1, layer.stride)
+    if isinstance(layer, symrf.Upsample) and layer.align_corners:
+        return Fraction(n - 1, layer.factor * n - 1)
     if isinstance(layer, symrf.Upsample | symrf.PixelShuffle):
         return Fraction(1, layer.factor)
+    if isinstance(layer, symrf.Resize):
+        return slope(layer)
+    if isinstance(layer, symrf.AdaptivePool):
+        return Fraction(n, layer.output)
     if isinstance(layer, symrf.PixelUnshuffle):
         return Fraction(layer.factor)
     return Fraction(1)
 
 
-def up_factor(layer: object) -> int:
-    """The upsampling factor of a primitive layer (1 for the others)."""
+def slope(layer: object) -> Fraction:
+    """A resize's source positions per output unit: ``m/o``, or ``(m-1)/(o-1)`` with corners."""
+    m, o = layer.length, layer.output
+    if not layer.align_corners:
+        return Fraction(m, o)
+    return Fraction(m - 1, o - 1) if o > 1 else Fraction(0)
+
+
+def up_factor(layer: object, n: int | None = None) -> int:
+    """Units after which a primitive layer's reads repeat, shifted (1 for most layers)."""
     if isinstance(layer, symrf.ConvTranspose):
         return layer.stride
+    if isinstance(layer, symrf.Upsample) and layer.align_corners:
+        return step(layer, n).denominator
     if isinstance(layer, symrf.Upsample | symrf.PixelShuffle):
         return layer.factor
+    if isinstance(layer, symrf.Resize):
+        return slope(layer).denominator
+    if isinstance(layer, symrf.AdaptivePool):  # window x + o starts n units after window x
+        return layer.output
     return 1
+
+
+def interpolated(source: Fraction, mode: object) -> list[int]:
+    """The taps with non-zero weight around a source position (PyTorch's kernels).
+
+    Linear weights ``1 - |t - source|`` for the two pixels around it; cubic (Keys, a =
+    -0.75) weights that vanish only at whole distances 1 and 2: four taps, or one when the
+    position is a pixel.
+    """
+    low = math.floor(source)
+    if source == low:
+        return [low]
+    if mode is symrf.Mode.CUBIC:
+        return [low - 1, low, low + 1, low + 2]
+    return [low, low + 1]
 
 
 def read(prim: Prim, x: int) -> list[int]:
@@ -171,12 +205,23 @@ def read(prim: Prim, x: int) -> list[int]:
         f = layer.factor
         if layer.mode is symrf.Mode.NEAREST:
             return [x // f]
-        source = (x + Fraction(1, 2)) / f - Fraction(1, 2)
-        low = math.floor(source)
-        weight_high = source - low  # the weight of low + 1; low gets 1 - weight_high > 0
-        return [low, low + 1] if weight_high else [low]
+        if layer.align_corners:  # PyTorch: x*(n_in - 1)/(n_out - 1)
+            return interpolated(x * step(layer, prim.length), layer.mode)
+        return interpolated((x + Fraction(1, 2)) / f - Fraction(1, 2), layer.mode)
+    if isinstance(layer, symrf.Resize):
+        r = slope(layer)
+        if layer.mode is symrf.Mode.NEAREST and layer.centred:  # PyTorch's nearest-exact
+            return [math.floor((x + Fraction(1, 2)) * r)]
+        if layer.mode is symrf.Mode.NEAREST:  # PyTorch: floor(x*n_in/n_out)
+            return [math.floor(x * r)]
+        if layer.align_corners:
+            return interpolated(x * r, layer.mode)
+        return interpolated((x + Fraction(1, 2)) * r - Fraction(1, 2), layer.mode)
     if isinstance(layer, symrf.PixelShuffle):
         return [x // layer.factor]
+    if isinstance(layer, symrf.AdaptivePool):  # PyTorch: floor(x*n/o) .. ceil((x+1)*n/o) - 1
+        n, o = prim.length, layer.output
+        return list(range(x * n // o, -(-(x + 1) * n // o)))
     if isinstance(layer, symrf.PixelUnshuffle):
         r = layer.factor
         return [r * x + t for t in range(r)]
@@ -224,22 +269,26 @@ class Lowered:
         if layer is None:
             lengths = {self.size(i) for i in sources}
             jumps = {self.jump(i) for i in sources}
-            if len(jumps) > 1:
-                raise JumpMismatch(f"merge of jumps {sorted(jumps)}")
             if len(lengths) > 1:
                 raise LengthMismatch(f"merge of lengths {sorted(lengths)}")
-            prim.size, prim.jump = lengths.pop(), jumps.pop()
-            prim.phases = math.lcm(*(self.phases(i) for i in sources))
+            prim.size = lengths.pop()
+            if len(jumps) == 1 and None not in jumps:
+                prim.jump = jumps.pop()
+                prim.phases = math.lcm(*(self.phases(i) for i in sources))
+            else:  # the fields follow no single grid: no jump, no period
+                prim.jump = prim.phases = None
         else:
             (source,) = sources
             n = self.size(source)
+            prim.length = n
             if isinstance(layer, WINDOWS):
                 prim.left_pad = _padding(layer, n)
             prim.size = output_length(layer, n)
             if prim.size < 1:
                 raise Vanished(f"{layer} maps length {n} to {prim.size}")
-            prim.jump = self.jump(source) * step(layer)
-            prim.phases = self.phases(source) * up_factor(layer)
+            jump, phases = self.jump(source), self.phases(source)
+            prim.jump = None if jump is None else jump * step(layer, n)
+            prim.phases = None if phases is None else phases * up_factor(layer, n)
         self.prims.append(prim)
         return len(self.prims) - 1
 
@@ -345,14 +394,19 @@ class Lowered:
             return Figures(1, 1, 1, Fraction(1), 0, 0, Fraction(0), 0, 1, Fraction(0), True,
                            self.input_size)
         q, jump = self.phases(node), self.jump(node)
-        hulls = [self.hull(node, x) for x in range(2 * q)]
-        for x in range(q):  # the oracle's own check that q is a period
-            assert hulls[x + q] == shift(hulls[x], q * jump), (x, q, hulls)
-        sizes = [width(hull) for hull in hulls[:q]]
-        period = next(
-            p for p in range(1, q + 1)
-            if q % p == 0 and all(hulls[x + p] == shift(hulls[x], p * jump) for x in range(q))
-        )
+        if q is None:  # no period: the figures range over the map's own units
+            hulls = [self.hull(node, x) for x in range(self.size(node))]
+            sizes, period = [width(hull) for hull in hulls], None
+        else:
+            hulls = [self.hull(node, x) for x in range(2 * q)]
+            for x in range(q):  # the oracle's own check that q is a period
+                assert hulls[x + q] == shift(hulls[x], q * jump), (x, q, hulls)
+            sizes = [width(hull) for hull in hulls[:q]]
+            period = next(
+                p for p in range(1, q + 1)
+                if q % p == 0 and all(hulls[x + p] == shift(hulls[x], p * jump)
+                                      for x in range(q))
+            )
         first = hulls[0]
         offset = self.offset(node)
         return Figures(
@@ -374,9 +428,10 @@ class Lowered:
         """Over the paths to ``node``: the least (largest hull along that path alone)."""
         best = None
         for path in self.paths(node):
-            q = math.prod(up_factor(self.prims[i].layer) for i in path
+            q = math.prod(up_factor(self.prims[i].layer, self.prims[i].length) for i in path
                           if self.prims[i].layer is not None)
-            largest = max(width(self.hull(node, x, path)) for x in range(q))
+            units = range(q) if self.phases(node) is not None else range(self.size(node))
+            largest = max(width(self.hull(node, x, path)) for x in units)
             best = largest if best is None else min(best, largest)
         return best
 
@@ -387,7 +442,7 @@ class Lowered:
             prim = self.prims[merge]
             if prim.layer is not None:
                 continue
-            for x in range(prim.phases):
+            for x in range(prim.phases if prim.phases is not None else prim.size):
                 centres = [
                     Fraction(hull[0] + hull[1], 2)
                     for hull in (self.hull(source, x) for source in prim.sources)

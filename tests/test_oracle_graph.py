@@ -262,16 +262,18 @@ def test_linear_upsampling_reads_the_taps_with_weight():
     assert (report.rf, report.rf_min, report.period, report.size) == (2, 1, 3, 12)
 
 
-def test_graph_merging_unequal_jumps_is_an_error():
+def test_graph_merging_unequal_jumps_and_lengths_is_an_error():
     net = symrf.Graph([
         symrf.Node("down", ("input",), symrf.Conv(kernel=3, stride=2, padding=1)),
         symrf.Node("up", ("input",), symrf.Upsample(factor=2)),
         symrf.Node("sum", ("down", "up"), merge=symrf.Merge.ADD),
     ])
-    with pytest.raises(oracle_graph.JumpMismatch):
+    with pytest.raises(oracle_graph.LengthMismatch):  # 4 and 16 units: PyTorch refuses too
         oracle_graph.figures(net, 8)
     with pytest.raises(symrf.NetworkError, match="jump"):
         symrf.evaluate(net, input_size=8)
+    with pytest.raises(symrf.NetworkError, match="jump"):  # formulas: no map holds the merge
+        symrf.derive(net, input_size=8)
 
 
 def test_unet_like_graph_equals_oracle():

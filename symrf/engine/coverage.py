@@ -16,19 +16,15 @@ positions inside unit 0's hull that it never reads (the holes), with a hole-free
 
 from __future__ import annotations
 
-import functools
-import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from symrf.engine.exact import Budget, dependencies
+from symrf.engine.exact import Tables
 from symrf.engine.numeric import bind, evaluate
 from symrf.engine.report import network
 from symrf.errors import NetworkError, TooLargeError
 from symrf.layers.base import Layer
-from symrf.layers.compose import Sequential
-from symrf.layers.graph import Graph
 from symrf.limits import MAX_COVERAGE
 from symrf.maths.scalars import Scalar
 
@@ -85,54 +81,40 @@ def coverage(
     top = network(net)
     if values:
         top = top.substitute(bind(values))
+    tables = Tables(top, input_size, sets=True)  # every row's sets, in one pass
     rows = []
     covered = False
-    budget = Budget()  # every row's dependency sets together stay within MAX_READS
     for index, row in enumerate(report.layers):
-        upto = _upto(top, index)
-        hull = dependencies(upto, input_size, {0}, budget)
-        last = dependencies(upto, input_size, {row.size - 1}, budget)
-        if not hull:  # unit 0 reads nothing (a transposed convolution with kernel < stride)
+        first, last = tables.cell(index, 0), tables.cell(index, row.size - 1)
+        if first is None:  # unit 0 reads nothing (a transposed convolution with kernel < stride)
             rows.append(CoverageRow(
                 name=row.name, op=row.op, size=row.size, rf=row.rf, covers_input=False,
                 unproductive=covered, in_padding=0, padding_fraction=Fraction(0), holes=(),
             ))
             continue
-        left, right = min(hull), max(hull)
-        covers = bool(last) and min(last) <= 0 and right >= input_size - 1
+        left, right, mask = first
+        covers = last is not None and last[0] <= 0 and right >= input_size - 1
         outside = max(0, min(right, -1) - left + 1) + max(0, right - max(left, input_size) + 1)
         rows.append(CoverageRow(
             name=row.name, op=row.op, size=row.size, rf=row.rf, covers_input=covers,
             unproductive=covered, in_padding=outside,
             padding_fraction=Fraction(outside, right - left + 1),
-            holes=_holes(hull, left, right, row.name),
+            holes=_holes(mask, right - left + 1, row.name),
         ))
         covered = covered or covers
     return Coverage(report.name, input_size, tuple(rows))
 
 
-def _holes(hull: set[int], left: int, right: int, name: str) -> tuple[int, ...]:
-    """Offsets from ``left`` inside ``[left, right]`` that ``hull`` lacks, within the budget."""
-    count = right - left + 1 - len(hull)
+def _holes(mask: int, width: int, name: str) -> tuple[int, ...]:
+    """The offsets inside a hull of ``width`` that the set ``mask`` (bits) lacks."""
+    count = width - mask.bit_count()
     if count > MAX_COVERAGE:
         raise TooLargeError(
             f"{name}: unit 0's field has {count} holes (positions inside it that it never "
             f"reads), more than symrf lists ({MAX_COVERAGE}); its dilations are too large "
             "to list the gridding pattern."
         )
-    found: list[int] = []
-    units = sorted(hull)
-    for before, after in itertools.pairwise(units):
-        found.extend(range(before + 1 - left, after - left))
-    return tuple(found)
-
-
-@functools.singledispatch
-def _upto(top: Layer, index: int) -> Layer:
-    assert isinstance(top, Sequential)
-    return Sequential(*top.layers[: index + 1])
-
-
-@_upto.register
-def _(top: Graph, index: int) -> Layer:
-    return top.upto(top.nodes[index].name)
+    if not count:
+        return ()
+    bits = format(mask, "b").zfill(width)[::-1]  # bit i is offset i
+    return tuple(offset for offset, bit in enumerate(bits) if bit == "0")

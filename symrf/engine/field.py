@@ -46,6 +46,11 @@ class Field:
     ``aligned`` says whether it is zero. For chains of convolutions and pools
     ``rf_min == rf_min_path == rf``, ``period == 1``, and the figures are exact and aligned.
 
+    ``period`` is ``None`` where it is unknown (a bound, from a formula) or does not exist:
+    where branches of different jumps merge (an ``align_corners`` upsampling beside a skip)
+    the fields follow no single grid, ``jump`` is ``None`` too, and ``rf``, ``rf_min`` and
+    the path and offset figures range over the map's own units.
+
     >>> Field.of(IntervalMap(4, -2, 10), 55).center
     3
     """
@@ -53,12 +58,12 @@ class Field:
     rf: Scalar
     rf_min: Scalar
     rf_min_path: Scalar
-    jump: Scalar
+    jump: Scalar | None
     left: Scalar
     right: Scalar
     center: Scalar
     padding: Scalar
-    period: Scalar
+    period: Scalar | None
     aligned: bool
     offset: Scalar
     exact: bool

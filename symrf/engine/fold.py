@@ -25,13 +25,14 @@ folded once per axis; its figures are then tuples, one entry per axis.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-from symrf.engine.exact import Budget, exact_field
+from symrf.engine.exact import Tables
 from symrf.engine.field import Field, Finish, unchanged
+from symrf.engine.phases import Plan
 from symrf.engine.report import Report, labels, network
 from symrf.engine.rows import FieldRow, Row, RowList
-from symrf.errors import SymrfError, located
+from symrf.errors import NetworkError, SymrfError, located
 from symrf.layers.base import Geometry, Layer, located_at
 from symrf.layers.compose import Sequential, Step, check_size
 from symrf.layers.graph import Graph
@@ -58,16 +59,36 @@ class _Chain:
         # Graphs are folded in one pass: each node is composed once onto its input's map
         # (shared prefixes once), and a merge needs every input anyway.
         self.steps: list[Step] | None = None
-        if eager and isinstance(chain, Sequential):
-            self.steps = list(chain.steps(size))
-        elif isinstance(chain, Graph):
-            self.steps = list(chain.steps(size, self.fold))
+        self.tables: Tables | None = None
+        """The exact engine's tables of every row (made when a row first needs them)."""
+        try:
+            if eager and isinstance(chain, Sequential):
+                self.steps = list(chain.steps(size))
+            elif isinstance(chain, Graph):
+                self.steps = list(chain.steps(size, self.fold))
+        except NetworkError:
+            if not eager or not self._without_a_period():
+                raise
         self.segments: dict[tuple[int, int], Geometry] = {}
         self.prefixes: dict[int, Geometry] = {0: Geometry(IDENTITY, SAME_SIZE)}
         if self.steps is None and size is not None and not is_number(size):
             self._check_fixed_lengths()
-        self.budget: Any = None
-        """The exact engine's work budget, shared by the rows (made when first needed)."""
+
+    def _without_a_period(self) -> bool:
+        """Whether branches of different jumps merge, so that only the exact engine applies.
+
+        No interval map holds such a merge (the branches' fields drift apart unit by unit),
+        so the maps' fold refuses it; with numbers and an input length, the exact engine
+        computes every row unit by unit. Any other error is the fold's to report.
+        """
+        try:
+            plan = Plan(self.chain, self.size)  # type: ignore[arg-type]  # numeric: an int length
+        except NetworkError:
+            return False
+        if plan.periodic or (self.size is None and not plan.resized):
+            return False  # without resizes, lengths never meet: the maps' error stands
+        self.tables = Tables(self.chain, self.size, plan=plan)  # type: ignore[arg-type]
+        return True
 
     def _check_fixed_lengths(self) -> None:
         """Check the lengths that are numbers although the input length is a symbol.
@@ -98,6 +119,8 @@ class _Chain:
         Where resampling makes the hulls depend on position, the numeric engine enumerates
         the phases exactly (:mod:`symrf.engine.exact`); formulas keep the containing bound.
         """
+        if self.tables is not None and self.steps is None:  # no maps: every row is exact
+            return self.tables.field(index)
         span, size = self.prefix(index)
         if self.fold is not None:
             finish = self.fold.finishing(finish)
@@ -111,14 +134,9 @@ class _Chain:
                              if self.layers else f"node {self.chain.nodes[index].name!r}")  # type: ignore[union-attr]  # a Graph
                     raise located(error, where) from None
             return field
-        if self.budget is None:
-            self.budget = Budget()  # one budget for every row of the report
-
-        if isinstance(self.chain, Graph):
-            upto: Layer = self.chain.upto(self.chain.nodes[index].name)
-        else:
-            upto = Sequential(*self.layers[: index + 1])
-        return exact_field(upto, self.size, size, self.budget)  # type: ignore[arg-type]  # numeric: an int length
+        if self.tables is None:  # one forward pass gives every row
+            self.tables = Tables(self.chain, self.size)  # type: ignore[arg-type]  # numeric: an int length
+        return self.tables.field(index)
 
     def prefix(self, index: int) -> tuple[IntervalMap, Scalar | None]:
         """The map of layers ``0..index`` and the length after them."""

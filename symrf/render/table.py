@@ -20,6 +20,7 @@ from typing import Any
 
 from symrf.engine.coverage import Coverage
 from symrf.engine.report import Report, Row
+from symrf.render.latex_text import relation
 from symrf.render.values import (
     answer_cells,
     answer_columns,
@@ -35,6 +36,9 @@ from symrf.solve import Answer
 
 _WIDEST = 24
 """Longer cells (formulas) are printed below the table, keyed by a number in the cell."""
+
+_MARKS = {"=": "", "\\le": "≤ ", "\\ge": "≥ ", "\\approx": "≈ "}
+"""How a cell shows that its value is a proven bound (see :data:`latex_text.BOUNDS`)."""
 
 
 @functools.singledispatch
@@ -52,17 +56,22 @@ def _(report: Report, *, columns: Any = None, assume: Any = None) -> str:
 
     def cell(row: Row, name: str) -> str:
         rendered = text(paper(row.figure(name), assume))
+        mark = _MARKS[relation(name, row.figure("exact"))]
         if len(rendered) <= _WIDEST:
-            return rendered
-        formulas.append(f"[{len(formulas) + 1}] {row.name}.{name} = {rendered}")
-        return f"[{len(formulas)}]"
+            return mark + rendered
+        formulas.append(f"[{len(formulas) + 1}] {row.name}.{name} {mark or '= '}{rendered}")
+        return f"{mark}[{len(formulas)}]"
 
     body = [[row.name, row.op, *(cell(row, n) for n in names)] for row in report.layers]
     shown = [name for name in ("rf", "jump", "padding", "size")
              if name != "size" or report.size_known]
+    exact = report.figure("exact")
     title = f"{report.name}: " + ", ".join(
-        f"{name} {text(paper(report.figure(name), assume))}" for name in shown)
+        f"{name} {_MARKS[relation(name, exact)]}{text(paper(report.figure(name), assume))}"
+        for name in shown)
     rows = [title, *grid(header, body), *formulas]
+    if any(relation(n, row.figure("exact")) != "=" for row in report.layers for n in names):
+        rows.append("note: ≤ and ≥ mark proven bounds; ≈ the centre of the bounding interval")
     rows += [f"note: {note}" for note in notes(report)]
     return "\n".join(rows)
 

@@ -172,7 +172,11 @@ def notes(report: Report) -> list[str]:
                      f"out ({shown}); import with global_context='include' to count it")
     if any(field.rf_min_path is None for field in report.axes):
         found.append("rf_min_path is unknown (-): the branches form more paths than symrf "
-                     "enumerates")
+                     "follows")
+    if any(field.exact and field.jump is None for row in report.layers for field in row.axes):
+        found.append("jump and period are unknown (-) where branches of different jumps merge: "
+                     "the fields follow no single grid; rf, rf_min, left and right are exact "
+                     "over the map's units")
     if any(field.rf_min == 0 and field.exact for row in report.layers for field in row.axes):
         found.append(
             "some units read no input at all (a transposed convolution with kernel < stride): "
