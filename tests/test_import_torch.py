@@ -246,3 +246,64 @@ def test_missing_torch_is_one_line():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "symrf.from_torch needs PyTorch: pip install 'symrf[torch]'"
+
+
+class _Gate(torch.nn.Module):
+    """A squeeze-and-excitation gate written as timm writes it (a reduction, no pooling
+    module), in one of several equivalent forms."""
+
+    def __init__(self, form):
+        super().__init__()
+        self.form = form
+        self.conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.reduce = torch.nn.Conv2d(8, 4, 1)
+        self.expand = torch.nn.Conv2d(4, 8, 1)
+        self.out = torch.nn.Conv2d(8, 8, 3)
+
+    def forward(self, x):
+        x = self.conv(x)
+        if self.form == "keepdim":
+            s = x.mean((2, 3), keepdim=True)
+        elif self.form == "view":
+            s = x.mean((2, 3)).view(x.shape[0], x.shape[1], 1, 1)
+        elif self.form == "amax":
+            s = x.amax(dim=(-2, -1), keepdim=True)
+        else:
+            s = x.std(dim=(2, 3), keepdim=True)
+        s = self.expand(torch.relu(self.reduce(s)))
+        return self.out(x * torch.sigmoid(s))
+
+
+@pytest.mark.parametrize("form", ["keepdim", "view", "amax", "std"])
+def test_a_reduction_that_keeps_dimensions_is_global_context(form):
+    """timm's SE (``x.mean((2, 3), keepdim=True)`` then a 1x1 conv) was refused: the kept
+    dimensions were labelled features. Each form is a 1x1 map, listed as context."""
+    model = _Gate(form).eval()
+    net = from_torch(model, input_size=16)
+    assert net.context == ("mul",)
+    check(model, 24, small=8)
+    check_whole(model, 16)  # included: every unit reads the whole input
+
+
+class _Pyramid(torch.nn.Module):
+    """FPN's merge, ``torch.stack(maps).sum(0)``, and a stack split again along its new
+    dimension."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.b = torch.nn.Conv2d(3, 4, 5, padding=2)
+        self.c = torch.nn.Conv2d(3, 4, 3, dilation=3, padding=3)
+
+    def forward(self, x):
+        merged = torch.stack([self.a(x), self.b(x)]).sum(0)
+        first, second = torch.stack([merged, self.c(x)], dim=1).unbind(1)
+        return first * second
+
+
+def test_stack_along_a_new_dimension_keeps_the_positions():
+    """``torch.stack(xs).sum(0)`` was laid out as (feature, batch, feature, space0)."""
+    model = _Pyramid().eval()
+    report = symrf.evaluate(from_torch(model, input_size=16), input_size=16)
+    assert (report.rf, report.jump, report.left) == (7, 1, -3)
+    check(model, 24, small=8)

@@ -104,6 +104,24 @@ def layout_after_view(dims: Dims, before: Sequence[int], after: Sequence[int]) -
     return tuple(labels)
 
 
+def pooled_map(flow: Flow, dims: Dims, shape: Sequence[int], axes: int) -> Dims:
+    """Labels of a reshape of ``flow``; a pooled vector viewed as a 1x1 map gets its axes.
+
+    An SE gate written ``x.mean((2, 3)).view(n, c, 1, 1)`` has no positions left after the
+    mean; its last ``axes`` dimensions of length 1 are then the spatial axes of a 1x1 map, so
+    that a convolution on it maps like one on ``AdaptiveAvgPool2d(1)``'s output.
+
+    >>> pooled = Flow("pool", (1, 8), (BATCH, FEATURE), reduced=True)
+    >>> pooled_map(pooled, (BATCH, FEATURE, FEATURE, FEATURE), (1, 8, 1, 1), 2)
+    (-2, -1, 0, 1)
+    """
+    if (not flow.reduced or any(label >= 0 for label in dims) or len(dims) < axes + 2
+            or any(length != 1 for length in shape[len(shape) - axes:])
+            or any(label != FEATURE for label in dims[len(dims) - axes:])):
+        return dims
+    return dims[: len(dims) - axes] + tuple(range(axes))
+
+
 def permuted(dims: Dims, order: Sequence[int]) -> Dims:
     """Labels after ``permute(order)``.
 

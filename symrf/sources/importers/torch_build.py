@@ -48,23 +48,26 @@ class Builder:
         self.nodes.append(Node(name, (source.node or INPUT,), layer))
         return name
 
-    def merge(self, call: Call, flows: Sequence[Flow], mode: Merge) -> Flow:
+    def merge(self, call: Call, flows: Sequence[Flow], mode: Merge,
+              shape: tuple[int, ...] | None = None) -> Flow:
         """A merge of traced tensors: add, multiply, concatenate, ...
 
         Constants drop out; tensors whose positions were pooled away (``reduced``) entering a
         local map are global context; a merge of a single local input is a relabelling.
+        ``shape`` is the merged tensor's (default: the call's result).
         """
+        shape = call.shape if shape is None else shape
         live = [f for f in flows if f.node is not None]
         local = [f for f in live if not f.reduced]
-        dims = broadcast(live or flows, call.shape)
+        dims = broadcast(live or flows, shape)
         if not local:
             if not live:
-                return Flow(None, call.shape, dims)
+                return Flow(None, shape, dims)
             names = tuple(dict.fromkeys(str(f.node) for f in live))
             if len(names) == 1:
-                return live[0].with_(shape=call.shape, dims=dims)
+                return live[0].with_(shape=shape, dims=dims)
             self.nodes.append(Node(call.name, names, merge=mode))
-            return Flow(call.name, call.shape, dims, reduced=True)
+            return Flow(call.name, shape, dims, reduced=True)
         sources = tuple(dict.fromkeys(f.node for f in local))
         for flow in local[1:]:
             if any(flow.size(axis) != local[0].size(axis) for axis in range(self.axes)):
@@ -75,9 +78,9 @@ class Builder:
         context = len(local) < len(live)
         if not context:
             if len(sources) == 1:
-                return local[0].with_(shape=call.shape, dims=dims)
+                return local[0].with_(shape=shape, dims=dims)
             self.nodes.append(Node(call.name, sources, merge=mode))  # type: ignore[arg-type]  # sources: node names
-            return Flow(call.name, call.shape, dims)
+            return Flow(call.name, shape, dims)
         call.name = call.owner_name()
         if not self.include:  # listed where the figures leave it out
             self.context.append(call.name)
@@ -86,7 +89,7 @@ class Builder:
             self.nodes.append(Node(joined, sources, merge=mode))  # type: ignore[arg-type]  # sources: node names
             sources = (joined,)
         self.nodes.append(Node(call.name, sources, Context(include=self.include)))  # type: ignore[arg-type]  # sources: node names
-        return Flow(call.name, call.shape, dims)
+        return Flow(call.name, shape, dims)
 
 
 @dataclass

@@ -18,7 +18,14 @@ from symrf.layers.pointwise import Crop, Identity, LayerNorm, Pad
 from symrf.layers.resample import Mode, PixelShuffle, PixelUnshuffle, Upsample
 from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool
-from symrf.sources.importers.torch_axes import BATCH, FEATURE, Flow, layout_after_view, permuted
+from symrf.sources.importers.torch_axes import (
+    BATCH,
+    FEATURE,
+    Flow,
+    layout_after_view,
+    permuted,
+    pooled_map,
+)
 from symrf.sources.importers.torch_build import Call, Handler
 
 _ELEMENTWISE = frozenset({
@@ -110,12 +117,14 @@ def concatenate(call: Call, stack: bool = False) -> Flow:
     live = [f for f in flows if f.node is not None]
     if live and not stack and live[0].dims[dim] >= 0:
         raise call.unmapped(f"concatenates along spatial axis {live[0].dims[dim]}")
-    result = call.builder.merge(call, flows, Merge.CONCAT)
-    if stack:
-        dims = list(result.dims[: len(call.shape) - 1])
-        dims.insert(dim % len(call.shape), FEATURE)
-        result = result.with_(dims=tuple(dims))
-    return result
+    if not stack:
+        return call.builder.merge(call, flows, Merge.CONCAT)
+    at = dim % len(call.shape)  # a new dimension: the pieces merge, then it is inserted
+    piece = call.shape[:at] + call.shape[at + 1:]
+    result = call.builder.merge(call, flows, Merge.CONCAT, shape=piece)
+    dims = list(result.dims)
+    dims.insert(at, FEATURE)
+    return result.with_(shape=call.shape, dims=tuple(dims))
 
 
 def reshaped(call: Call) -> Flow:
@@ -123,7 +132,7 @@ def reshaped(call: Call) -> Flow:
     source = call.require()
     dims = layout_after_view(source.dims, source.shape, call.shape)
     if dims is not None:
-        return call.alias(dims)
+        return call.alias(pooled_map(source, dims, call.shape, call.axes))
     labels = tuple(BATCH if i == 0 and source.dims[0] == BATCH else FEATURE
                    for i in range(len(call.shape)))
     return call.emit(Linear(), dims=labels, reduced=True)
@@ -153,7 +162,7 @@ def unsqueeze(call: Call) -> Flow:
     dims = layout_after_view(source.dims, source.shape, call.shape)
     if dims is None:
         raise call.unmapped("changes the layout in a way symrf cannot follow")
-    return call.alias(dims)
+    return call.alias(pooled_map(source, dims, call.shape, call.axes))
 
 
 def split(call: Call) -> tuple[Flow, ...]:
@@ -210,28 +219,40 @@ def getitem(call: Call) -> Any:
     return call.emit(Crop(left=call.squeeze(lefts), right=call.squeeze(rights)), dims=tuple(dims))
 
 
+_REDUCTION_ARGS = {"std": (1, 3), "var": (1, 3), "norm": (2, 3)}
+"""Positions of ``dim`` and ``keepdim`` where they are not the 2nd and 3rd arguments."""
+
+
 def reduction(call: Call) -> Any:
-    """mean/sum/amax/... over some dimensions: spatial ones make a pooling row."""
+    """mean/sum/amax/... over some dimensions: spatial ones make a pooling row.
+
+    With ``keepdim`` the reduced dimensions keep their labels (a spatial axis of length 1):
+    an SE gate's ``x.mean((2, 3), keepdim=True)`` is then a 1x1 map, as after
+    ``AdaptiveAvgPool2d(1)``, and the gate multiplying it back is global context.
+    """
     source = call.require()
-    dim = call.arg(1, "dim", None)
-    keep = bool(call.arg(2, "keepdim", False))
+    target = call.node.target if isinstance(call.node.target, str) else call.node.target.__name__
+    at, keep_at = _REDUCTION_ARGS.get(target, (1, 2))
+    dim = call.arg(at, "dim", None)
+    keep = bool(call.arg(keep_at, "keepdim", False))
     count = len(source.dims)
     reduced = range(count) if dim is None else [
         int(d) % count for d in (dim if isinstance(dim, list | tuple) else [dim])]
     spatial = {source.dims[d] for d in reduced if source.dims[d] >= 0}
-    dims = tuple(FEATURE if d in reduced else label for d, label in enumerate(source.dims)
-                 ) if keep else tuple(label for d, label in enumerate(source.dims)
-                                      if d not in reduced)
-    if dim is None:
+    if keep:
+        dims = source.dims
+    elif dim is None:
         dims = ()
+    else:
+        dims = tuple(label for d, label in enumerate(source.dims) if d not in reduced)
     names = {"max", "min", "median", "mode", "kthvalue", "sort"}
-    target = call.node.target if isinstance(call.node.target, str) else call.node.target.__name__
+    outputs = [1 if axis in spatial else source.size(axis) for axis in range(call.axes)]
     if not any(source.size(axis) > 1 for axis in spatial):
         result = call.alias(dims)
-    elif len(spatial) == call.axes:
-        result = call.emit(GlobalPool(), dims=dims, reduced=True)
+    elif all(output == 1 for output in outputs):
+        result = call.emit(GlobalPool() if len(spatial) == call.axes else
+                           AdaptivePool(output=call.squeeze(outputs)), dims=dims, reduced=True)
     else:
-        outputs = [1 if axis in spatial else source.size(axis) for axis in range(call.axes)]
         result = call.emit(AdaptivePool(output=call.squeeze(outputs)), dims=dims)
     pair = target in names and dim is not None
     return (result, result) if pair else result
