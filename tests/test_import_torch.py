@@ -183,7 +183,10 @@ class _Rolled(torch.nn.Module):
 def test_an_untraceable_model_names_the_call_and_the_way_out():
     model = torch.nn.Sequential(torch.nn.Conv2d(3, 3, 3), _Untraceable())
     with pytest.raises(symrf.SpecError, match=r"does not trace with torch.fx at .*test_import_"
-                       r"torch.py:\d+ \(if x.sum\(\) > 0:.*leaf_modules="):
+                       r"torch.py:\d+ \(if x.sum\(\) > 0:.*; the call is inside module '1' "
+                       r"\(_Untraceable\): map its class \(it is then kept whole\): "
+                       r"@symrf.sources.importers.torch.register\(_Untraceable\) / "
+                       r"def _\(module, call\): / return symrf.Conv\(kernel=\.\.\."):
         from_torch(model, input_size=16)
 
 
@@ -306,4 +309,66 @@ def test_stack_along_a_new_dimension_keeps_the_positions():
     model = _Pyramid().eval()
     report = symrf.evaluate(from_torch(model, input_size=16), input_size=16)
     assert (report.rf, report.jump, report.left) == (7, 1, -3)
+    check(model, 24, small=8)
+
+
+class _Wrapper(torch.nn.Module):
+    """timm's ConvNormAct states in_channels but no kernel; a head registered first."""
+
+    def __init__(self):
+        super().__init__()
+        self.head = torch.nn.Conv2d(8, 2, 1)  # registered first, runs last
+        self.in_channels = 5
+        self.stem = torch.nn.Conv2d(5, 8, 3, stride=2)
+
+    def forward(self, x):
+        return self.head(self.stem(x))
+
+
+def test_the_input_channels_come_from_the_first_convolution_that_runs():
+    """Before: the first module stating in_channels (the wrapper: no kernel_size) refused."""
+    report = symrf.evaluate(from_torch(_Wrapper(), input_size=17), input_size=17)
+    assert (report.rf, report.jump, report.size) == (3, 2, 8)
+
+
+def test_an_input_shape_symrf_cannot_tell_points_to_the_command_line_option():
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 2))
+    with pytest.raises(symrf.SpecError, match=r"cannot tell the input shape of Sequential \(no "
+                       r"convolution reads its input\); pass example_input=torch.ones\(1, C, H, "
+                       r"W\) \(command line: --example-shape C,H,W\)\.$"):
+        from_torch(model)
+    stacked = torch.nn.Sequential(torch.nn.PixelUnshuffle(2), torch.nn.Conv2d(12, 4, 3))
+    with pytest.raises(symrf.SpecError, match=r"fails on the example input \(1, 12, 224, 224\) "
+                       r"at '1': .*the input shape was guessed from the first convolution: "
+                       r"give it as example_input=torch.ones\(1, C, H, W\) \(command line: "
+                       r"--example-shape C,H,W\)"):
+        from_torch(stacked)
+    net = from_torch(stacked, example_input=torch.ones(1, 3, 16, 16))
+    assert symrf.evaluate(net, input_size=16).rf == 6
+
+
+def test_upto_imports_the_prefix_when_the_tail_does_not_trace():
+    """timm's vgg16_bn head (data-dependent Python) blocked upto="features"."""
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 3, 3), torch.nn.Conv2d(3, 3, 3),
+                                _Untraceable())
+    report = symrf.evaluate(from_torch(model, upto="1", input_size=16))
+    assert report.rf == 5
+    with pytest.raises(symrf.SpecError, match=r"inside module '2' \(_Untraceable\)"):
+        from_torch(model, input_size=16)
+
+
+class _FunctionalGroupNorm(torch.nn.GroupNorm):
+    """timm's GroupNorm: a subclass calling F.group_norm, traced through."""
+
+    def forward(self, x):
+        return torch.nn.functional.group_norm(x, self.num_groups, self.weight, self.bias,
+                                              self.eps)
+
+
+def test_functional_group_norm_is_named_after_its_module():
+    """Its context row was named after the fx node (group_norm_37)."""
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), _FunctionalGroupNorm(2, 8),
+                                torch.nn.Conv2d(8, 8, 3))
+    net = from_torch(model, input_size=16)
+    assert net.context == ("1",)
     check(model, 24, small=8)

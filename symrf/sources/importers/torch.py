@@ -25,7 +25,7 @@ from typing import Any
 from symrf.errors import SpecError
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
-from symrf.sources.importers import torch_modules
+from symrf.sources.importers import torch_modules, torch_timm
 from symrf.sources.importers.torch_axes import BATCH, FEATURE, Flow
 from symrf.sources.importers.torch_build import Builder, Call, UnmappedError, as_network
 from symrf.sources.importers.torch_functions import function_call
@@ -49,6 +49,7 @@ def _torch() -> Any:
     if not getattr(torch_modules, "_LOADED", False):
         torch_modules.builtins()
         torch_modules._LOADED = True  # type: ignore[attr-defined]  # a module-level flag, set once
+    torch_timm.install()  # timm's SAME layers, once timm has been imported
     return torch
 
 

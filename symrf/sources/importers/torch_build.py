@@ -200,7 +200,12 @@ class Call:
         return source.with_(shape=self.shape, dims=dims if dims is not None else source.dims)
 
     def context(self) -> Flow:
-        """A layer whose statistics span the whole map (GroupNorm): a context row."""
+        """A layer whose statistics span the whole map (GroupNorm): a context row.
+
+        The row is named after the module whose output it is (``F.group_norm`` inside
+        timm's ``GroupNorm``), as a gate's merge is.
+        """
+        self.name = self.owner_name()
         if not self.builder.include:
             self.builder.context.append(self.name)
         return self.emit(Context(include=self.builder.include))
@@ -230,13 +235,25 @@ def unmapped_message(node: Any, module: Any, problem: str) -> str:
             else f"call {node.name!r} ({_target(node)})")
     line = _source_line(node)
     where = f" at {line}" if line else ""
-    owner = _owner(node)
-    leaf = (f"mark the module that contains it a leaf (leaf_modules=[{owner!r}]) and "
-            if owner else "mark the module that contains it a leaf (leaf_modules=[...]) and ")
-    kind = type(module).__name__ if module is not None else "YourModule"
+    if module is not None:
+        return f"{what}{where} {problem}; {way_out(type(module).__name__)}"
+    owner, kind = _owner_module(node)
+    return f"{what}{where} {problem}; {way_out(kind or 'YourModule', owner)}"
+
+
+def way_out(kind: str, leaf: str = "") -> str:
+    """The fix for a module symrf cannot map: register its class (three lines of code).
+
+    >>> way_out("Blur", "encoder.blur")  # doctest: +ELLIPSIS
+    "keep module 'encoder.blur' whole (leaf_modules=['encoder.blur']) and map its class: ...
+    """
+    keep = f"keep module {leaf!r} whole (leaf_modules=[{leaf!r}]) and map its class" if leaf \
+        else ("mark the module that contains it a leaf (leaf_modules=[...]) and map its "
+              "class" if kind == "YourModule" else "map its class (it is then kept whole)")
     return (
-        f"{what}{where} {problem}; {leaf}register its receptive field with "
-        f"@symrf.sources.importers.torch.register({kind})."
+        f"{keep}: @symrf.sources.importers.torch.register({kind}) / def _(module, call): / "
+        "return symrf.Conv(kernel=..., stride=..., padding=...)  # or None where it keeps "
+        "every position"
     )
 
 
@@ -259,9 +276,17 @@ def _source_line(node: Any) -> str:
 
 
 def _owner(node: Any) -> str:
+    return _owner_module(node)[0]
+
+
+def _owner_module(node: Any) -> tuple[str, str]:
+    """The qualified name and class name of the innermost module running ``node``."""
     stack = node.meta.get("nn_module_stack") or {}
-    names = [path for path, _ in stack.values()] if stack else []
-    return names[-1] if names else ""
+    items = [(path, kind) for path, kind in stack.values()] if stack else []
+    if not items or not items[-1][0]:
+        return "", ""
+    path, kind = items[-1]
+    return path, getattr(kind, "__name__", str(kind).rpartition(".")[2].strip("'>"))
 
 
 def _shown(dims: Dims) -> str:
