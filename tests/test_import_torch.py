@@ -372,3 +372,60 @@ def test_functional_group_norm_is_named_after_its_module():
     net = from_torch(model, input_size=16)
     assert net.context == ("1",)
     check(model, 24, small=8)
+
+
+class _TwoMaps(torch.nn.Module):
+    """A feature pyramid's shape: a fine map and a coarse one computed from it."""
+
+    def __init__(self, as_dict=False):
+        super().__init__()
+        self.as_dict = as_dict
+        self.fine = torch.nn.Conv2d(3, 4, 3, padding=1)
+        self.coarse = torch.nn.Conv2d(4, 4, 3, stride=2, padding=1)
+
+    def forward(self, x):
+        a = self.fine(x)
+        b = self.coarse(a)
+        return {"fine": a, "coarse": b} if self.as_dict else [a, b]
+
+
+def test_a_model_with_several_outputs_is_refused_until_one_is_picked():
+    """Only the first output was used, silently (timm's features_only: the first map)."""
+    with pytest.raises(symrf.SpecError, match=r"^the model returns 2 outputs: 0 \(fine\), 1 "
+                       r"\(coarse\); symrf analyses one: pick it with output=NAME \(command "
+                       r"line: --output-name NAME\)\.$"):
+        from_torch(_TwoMaps(), input_size=16)
+    fields = [symrf.evaluate(from_torch(_TwoMaps(), input_size=16, output=i), input_size=16)
+              for i in (0, "1")]
+    assert [(f.rf, f.jump) for f in fields] == [(3, 1), (5, 2)]
+    model = _TwoMaps(as_dict=True).eval()
+    with pytest.raises(symrf.SpecError, match=r"returns 2 outputs: fine \(fine\), coarse"):
+        from_torch(model, input_size=16)
+    net = from_torch(model, example_input=torch.ones(1, 3, 32, 8), output="coarse")
+    field = symrf.evaluate(net, input_size=(32, 8)).axes[0]
+    rf, rf_min, jump, left, _, _ = truth(model, (3, 32, 8), 0, output="coarse")
+    assert (field.rf, field.rf_min, field.jump, field.left) == (rf, rf_min, jump, left)
+
+
+def test_output_names_are_checked():
+    with pytest.raises(symrf.SpecError, match=r"output='middle' names no output of the model; "
+                       r"its outputs \(name and row\): 0 \(fine\), 1 \(coarse\)\.$"):
+        from_torch(_TwoMaps(), input_size=16, output="middle")
+    with pytest.raises(symrf.SpecError, match=r"give upto= or output=, not both"):
+        from_torch(_TwoMaps(), input_size=16, output=0, upto="fine")
+
+
+def test_the_command_line_picks_an_output_and_takes_the_example_shape(capsys):
+    from symrf.cli import main
+
+    target = "tests.test_import_torch:_TwoMaps"
+    assert main(["analyze", target, "--example-shape", "3,16,16"]) == 2
+    assert "--output-name NAME" in capsys.readouterr().err
+    assert main(["analyze", target, "--output-name", "1", "--example-shape", "3,16,16",
+                 "--format", "json"]) == 0
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    assert (report["rf"], report["jump"], report["size"]) == (5, 2, 8)
+    assert main(["analyze", target, "--example-shape", "3,x"]) == 2
+    assert "--example-shape '3,x': expected channels" in capsys.readouterr().err
