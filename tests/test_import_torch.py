@@ -28,31 +28,34 @@ models = torchvision.models
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-def check(model, length, *, upto=None, axes=(0,), small=32, period=1, channels=3):
+def check(model, length, *, upto=None, axes=(0,), small=32, period=1, channels=3,
+          output=None, grid=None):
     """symrf's rf, rf_min, jump and left equal autograd's on each axis, off the borders.
 
     Each axis is read on a strip input: ``length`` along it, ``small`` along the others
-    (their fields are clipped there, which the axis read does not see).
+    (their fields are clipped there, which the axis read does not see). ``output`` picks
+    one of several outputs; ``grid`` maps a token output back to a grid for autograd.
     """
     for axis in axes:
         sizes = [small, small]
         sizes[axis] = length
         shape = (channels, *sizes)
-        net = from_torch(model, upto=upto, example_input=torch.ones(1, *shape))
+        net = from_torch(model, upto=upto, example_input=torch.ones(1, *shape), output=output)
         field = symrf.evaluate(net, input_size=sizes).axes[axis]
-        rf, rf_min, jump, left, hull, n = truth(model, shape, axis, upto=upto, period=period)
+        rf, rf_min, jump, left, hull, n = truth(model, shape, axis, upto=upto, period=period,
+                                                output=grid or output)
         assert hull[0] > 0 and hull[1] < n - 1, f"axis {axis}: field {hull} touches the border"
         assert (field.rf, field.rf_min, field.jump, field.left) == (rf, rf_min, jump, left), \
             f"axis {axis}"
 
 
-def check_whole(model, size, *, upto=None, global_context="include", channels=3):
+def check_whole(model, size, *, upto=None, global_context="include", channels=3, grid=None):
     """Where a unit depends on the whole input, symrf's hull covers it (clipped: equal)."""
     shape = (channels, size, size)
     net = from_torch(model, upto=upto, example_input=torch.ones(1, *shape),
                      global_context=global_context)
     report = symrf.evaluate(net, input_size=size)
-    _, _, _, _, hull, n = truth(model, shape, 0, upto=upto, detach=False)
+    _, _, _, _, hull, n = truth(model, shape, 0, upto=upto, detach=False, output=grid)
     assert hull[0] == 0 and hull[1] >= n - 8  # the whole input (but pixels no window reads)
     c = report.size // 2  # the unit truth() reads (0 for a classifier's output)
     left = report.left + c * report.jump
@@ -429,3 +432,95 @@ def test_the_command_line_picks_an_output_and_takes_the_example_shape(capsys):
     assert (report["rf"], report["jump"], report["size"]) == (5, 2, 8)
     assert main(["analyze", target, "--example-shape", "3,x"]) == 2
     assert "--example-shape '3,x': expected channels" in capsys.readouterr().err
+
+
+class _Transformer(torch.nn.Module):
+    """A ViT in miniature: a patch embedding flattened into tokens, a class token, one
+    attention block (written out, or fused), and a head on the class token or the mean."""
+
+    def __init__(self, attend=True, fused=False, pool="token", patch=4, width=8):
+        super().__init__()
+        self.attend, self.fused, self.pool = attend, fused, pool
+        self.embed = torch.nn.Conv2d(3, width, patch, stride=patch)
+        self.cls = torch.nn.Parameter(torch.zeros(1, 1, width))
+        self.norm = torch.nn.LayerNorm(width)
+        self.qkv = torch.nn.Linear(width, 3 * width)
+        self.proj = torch.nn.Linear(width, width)
+        self.head = torch.nn.Linear(width, 5)
+
+    def forward(self, x):
+        x = self.embed(x)
+        h, w = x.shape[-2], x.shape[-1]
+        x = x.flatten(2).transpose(1, 2)  # (B, N, C): tokens
+        x = torch.cat([self.cls.expand(x.shape[0], -1, -1), x], dim=1)
+        y = self.qkv(self.norm(x))
+        if self.attend:
+            q, k, v = y.reshape(x.shape[0], x.shape[1], 3, 2, -1).permute(2, 0, 3, 1, 4).unbind(0)
+            if self.fused:
+                y = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+            else:
+                y = (q @ k.transpose(-2, -1)).softmax(dim=-1) @ v
+            y = y.transpose(1, 2).reshape(x.shape)
+        else:
+            y = y[..., : x.shape[-1]]
+        x = x + self.proj(y)
+        if self.pool == "grid":  # tokens back to a grid
+            return x[:, 1:].transpose(1, 2).reshape(x.shape[0], -1, h, w)
+        return self.head(x[:, 0] if self.pool == "token" else x[:, 1:].mean(1))
+
+
+def test_tokens_keep_their_positions():
+    """A ViT patch embedding, ``conv(k, s=k)(x).flatten(2).transpose(1, 2)``, reported the
+    whole input, flagged exact; each token reads its own patch."""
+    model = _Transformer(attend=False, pool="grid").eval()
+    report = symrf.evaluate(from_torch(model, input_size=32), input_size=32)
+    assert (report.rf, report.jump, report.size, report.exact) == (4, 4, 8, True)
+    check(model, 48, small=16)
+
+
+@pytest.mark.parametrize("fused", [False, True], ids=["matmul", "sdpa"])
+def test_attention_reads_the_whole_input(fused):
+    model = _Transformer(fused=fused, pool="grid").eval()
+    net = from_torch(model, input_size=32)
+    assert net.context == ()  # attention is the main path, not context to leave out
+    report = symrf.evaluate(net, input_size=32)
+    assert (report.jump, report.size) == (4, 8)  # the token grid is kept
+    check_whole(model, 32, global_context="exclude")
+    for pool in ("token", "mean"):  # the class token, or the tokens' mean: one vector
+        head = _Transformer(fused=fused, pool=pool).eval()
+        assert symrf.evaluate(from_torch(head, input_size=32), input_size=32).size == 1
+        check_whole(head, 32, global_context="exclude")
+
+
+class _Windows(torch.nn.Module):
+    """Swin's window partition: positions split across dimensions, then attention."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Conv2d(3, 8, 4, stride=4)
+
+    def forward(self, x):
+        x = self.embed(x).permute(0, 2, 3, 1)  # (B, H, W, C)
+        b, h, w, c = x.shape
+        windows = x.view(b, h // 2, 2, w // 2, 2, c).permute(0, 1, 3, 2, 4, 5).reshape(-1, 4, c)
+        return torch.nn.functional.scaled_dot_product_attention(windows, windows, windows)
+
+
+class _Flat(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+
+    def forward(self, x):
+        return self.conv(x).flatten(1)
+
+
+def test_positions_split_or_mixed_are_refused_not_guessed():
+    with pytest.raises(symrf.SpecError, match=r"call 'scaled_dot_product_attention' .* attends "
+                       r"over part of the positions \('view' split them across dimensions: "
+                       r"windowed attention\), which symrf does not follow"):
+        from_torch(_Windows(), input_size=32)
+    with pytest.raises(symrf.SpecError, match=r"^the output holds positions mixed with other "
+                       r"dimensions \(by 'flatten'\): each of its entries reads its own "
+                       r"position, .*\(upto='conv'\)\.$"):
+        from_torch(_Flat(), input_size=16)

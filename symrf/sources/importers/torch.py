@@ -26,7 +26,7 @@ from symrf.errors import SpecError
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.sources.importers import torch_modules, torch_timm
-from symrf.sources.importers.torch_axes import BATCH, FEATURE, Flow
+from symrf.sources.importers.torch_axes import BATCH, FEATURE, MIXED, Flow
 from symrf.sources.importers.torch_build import Builder, Call, UnmappedError, as_network
 from symrf.sources.importers.torch_functions import function_call
 from symrf.sources.importers.torch_modules import module_call
@@ -286,9 +286,16 @@ def _outputs(builder: Builder, value: Any, path: str = "") -> dict[str, str]:
 
 
 def _flow_output(flow: Any, path: str) -> dict[str, str]:
-    if isinstance(flow, Flow) and flow.node is not None:
-        return {path: str(flow.node)}
-    return {}
+    if not isinstance(flow, Flow) or flow.node is None:
+        return {}
+    if MIXED in flow.dims and not flow.whole and not flow.reduced:
+        where = f"output {path!r}" if path else "the output"
+        raise SpecError(
+            f"{where} holds positions mixed with other dimensions (by {flow.mixed!r}): each "
+            "of its entries reads its own position, which one field per map cannot say; "
+            f"analyse the map before it (upto={flow.node!r})."
+        )
+    return {path: str(flow.node)}
 
 
 def _join(path: str, key: object) -> str:

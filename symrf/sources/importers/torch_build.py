@@ -22,7 +22,7 @@ from symrf.layers.context import Context
 from symrf.layers.graph import INPUT, Graph, Node
 from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import Identity
-from symrf.sources.importers.torch_axes import Dims, Flow, broadcast
+from symrf.sources.importers.torch_axes import MIXED, TOKENS, Dims, Flow, broadcast
 
 
 class UnmappedError(SpecError):
@@ -69,6 +69,10 @@ class Builder:
             self.nodes.append(Node(call.name, names, merge=mode))
             return Flow(call.name, shape, dims, reduced=True)
         sources = tuple(dict.fromkeys(f.node for f in local))
+        first = local[0]
+        flags = {"whole": any(f.whole for f in local), "extra": max(f.extra for f in local),
+                 "grid": next((f.grid for f in local if f.grid), ()),
+                 "mixed": next((f.mixed for f in local if f.mixed), "")}
         for flow in local[1:]:
             if any(flow.size(axis) != local[0].size(axis) for axis in range(self.axes)):
                 raise call.unmapped(
@@ -78,9 +82,9 @@ class Builder:
         context = len(local) < len(live)
         if not context:
             if len(sources) == 1:
-                return local[0].with_(shape=shape, dims=dims)
+                return first.with_(shape=shape, dims=dims, **flags)
             self.nodes.append(Node(call.name, sources, merge=mode))  # type: ignore[arg-type]  # sources: node names
-            return Flow(call.name, shape, dims)
+            return Flow(call.name, shape, dims, **flags)  # type: ignore[arg-type]  # the flags by name
         call.name = call.owner_name()
         if not self.include:  # listed where the figures leave it out
             self.context.append(call.name)
@@ -89,7 +93,7 @@ class Builder:
             self.nodes.append(Node(joined, sources, merge=mode))  # type: ignore[arg-type]  # sources: node names
             sources = (joined,)
         self.nodes.append(Node(call.name, sources, Context(include=self.include)))  # type: ignore[arg-type]  # sources: node names
-        return Flow(call.name, shape, dims)
+        return Flow(call.name, shape, dims, **flags)  # type: ignore[arg-type]  # the flags by name
 
 
 @dataclass
@@ -147,9 +151,21 @@ class Call:
         if sorted(labels) != list(range(self.axes)):
             raise self.unmapped(
                 f"works on dimensions {labels} of a tensor laid out as {_shown(source.dims)}, "
-                f"not on its {self.axes} spatial axes in order"
+                f"not on its {self.axes} spatial axes in order{self.why_not_a_grid()}"
             )
         return self.squeeze([items[labels.index(axis)] for axis in range(self.axes)])
+
+    def why_not_a_grid(self) -> str:
+        """Why the source's positions are not laid out as a grid ("" if they are)."""
+        source = self.require()
+        if MIXED in source.dims:
+            return (f" (positions were mixed with other dimensions by {source.mixed!r}; "
+                    "symrf follows a flatten of every spatial axis, in order, into one "
+                    "token dimension, and back)")
+        if TOKENS in source.dims:
+            return (" (its positions are a sequence of tokens: a window over the sequence "
+                    "reads across rows of the image)")
+        return ""
 
     def squeeze(self, values: Sequence[Any]) -> Any:
         """One value per axis, as a scalar when they agree and the input is square."""
@@ -169,8 +185,12 @@ class Call:
         """Add ``layer`` as this call's row; the result keeps the source's labels by default."""
         source = self.require()
         layer = _named(layer, self.name)
-        result = Flow(self.name, self.shape, dims if dims is not None else source.dims,
-                      source.reduced if reduced is None else reduced)
+        reduced = source.reduced if reduced is None else reduced
+        dims = dims if dims is not None else source.dims
+        keeps = not reduced and (source.whole or any(d in (TOKENS, MIXED) for d in dims))
+        result = source.with_(node=self.name, shape=self.shape, dims=dims, reduced=reduced,
+                              grid=source.grid if keeps else (),
+                              whole=source.whole and not reduced)
         self._check_lengths(layer, source, result)
         self.builder.add(self.name, source, layer)
         return result
@@ -190,14 +210,35 @@ class Call:
                     f"PyTorch gives {after} (input length {before})"
                 )
 
-    def alias(self, dims: Dims | None = None) -> Flow:
+    def alias(self, dims: Dims | None = None, **changes: Any) -> Flow:
         """No row: the result carries the source's field (an elementwise or layout call)."""
         source = self.source
         if source is None:
             return Flow(None, self.shape, dims or ())
         if source.node is not None:
             self.builder.aliases[self.name] = source.node
-        return source.with_(shape=self.shape, dims=dims if dims is not None else source.dims)
+        return source.with_(shape=self.shape, dims=dims if dims is not None else source.dims,
+                            **changes)
+
+    def mix(self, flows: Sequence[Flow], dims: Dims) -> Flow:
+        """An operation that mixes every position (attention, a Linear over the tokens).
+
+        Each entry of the result reads the whole map: a ``Context(include=True)`` row on
+        the union of the inputs' fields, whatever ``global_context`` says (this is the
+        network's main path, not a gate beside it). The map's grid is kept, so that later
+        layers compose; an input that already reads the whole map needs no new row.
+        """
+        live = [f for f in flows if f.node is not None]
+        if any(f.whole for f in live) or not live:  # the union already reads everything
+            merged = self.builder.merge(self, flows, Merge.CONCAT)
+            return merged.with_(shape=self.shape, dims=dims, whole=bool(live))
+        name, self.name = self.name, f"{self.name}.inputs"
+        merged = self.builder.merge(self, flows, Merge.CONCAT)
+        self.name = name
+        grid = merged.grid or tuple(merged.size(axis) for axis in range(self.axes))
+        source = merged.with_(grid=grid)
+        self.builder.add(name, source, Context(include=True, name=name))
+        return source.with_(node=name, shape=self.shape, dims=dims, whole=True)
 
     def context(self) -> Flow:
         """A layer whose statistics span the whole map (GroupNorm): a context row.
@@ -290,7 +331,7 @@ def _owner_module(node: Any) -> tuple[str, str]:
 
 
 def _shown(dims: Dims) -> str:
-    names = {-2: "batch", -1: "feature"}
+    names = {-2: "batch", -1: "feature", TOKENS: "tokens", MIXED: "mixed"}
     return "(" + ", ".join(names.get(d, f"space{d}") for d in dims) + ")"
 
 

@@ -14,19 +14,29 @@ from typing import Any
 
 from symrf.layers.base import Layer
 from symrf.layers.parallel import Merge
-from symrf.layers.pointwise import Crop, Identity, LayerNorm, Pad
+from symrf.layers.pointwise import Crop, LayerNorm, Pad
 from symrf.layers.resample import Mode, PixelShuffle, PixelUnshuffle, Upsample
-from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
+from symrf.layers.whole import AdaptivePool, GlobalPool
 from symrf.layers.window import AvgPool, Conv, MaxPool
 from symrf.sources.importers.torch_axes import (
-    BATCH,
     FEATURE,
+    MIXED,
+    TOKENS,
     Flow,
-    layout_after_view,
+    after_view,
+    is_position,
     permuted,
     pooled_map,
 )
 from symrf.sources.importers.torch_build import Call, Handler
+from symrf.sources.importers.torch_tokens import (
+    attention,
+    concatenate_tokens,
+    linear,
+    matmul,
+    pick_tokens,
+    picked_class_token,
+)
 
 _ELEMENTWISE = frozenset({
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu",
@@ -115,7 +125,9 @@ def concatenate(call: Call, stack: bool = False) -> Flow:
     dim = call.arg(1, "dim", 0)
     flows = [f for f in (call.flow(a) for a in items) if isinstance(f, Flow)]
     live = [f for f in flows if f.node is not None]
-    if live and not stack and live[0].dims[dim] >= 0:
+    if live and not stack and live[0].dims[dim] == TOKENS:
+        return concatenate_tokens(call, flows, dim)
+    if live and not stack and is_position(live[0].dims[dim]):
         raise call.unmapped(f"concatenates along spatial axis {live[0].dims[dim]}")
     if not stack:
         return call.builder.merge(call, flows, Merge.CONCAT)
@@ -130,12 +142,9 @@ def concatenate(call: Call, stack: bool = False) -> Flow:
 def reshaped(call: Call) -> Flow:
     """view/reshape/flatten: relabel, or a whole-input row where positions are mixed."""
     source = call.require()
-    dims = layout_after_view(source.dims, source.shape, call.shape)
-    if dims is not None:
-        return call.alias(pooled_map(source, dims, call.shape, call.axes))
-    labels = tuple(BATCH if i == 0 and source.dims[0] == BATCH else FEATURE
-                   for i in range(len(call.shape)))
-    return call.emit(Linear(), dims=labels, reduced=True)
+    dims, grid = after_view(source, call.shape)
+    mixed = call.name if MIXED in dims and MIXED not in source.dims else source.mixed
+    return call.alias(pooled_map(source, dims, call.shape, call.axes), grid=grid, mixed=mixed)
 
 
 def permute(call: Call) -> Flow:
@@ -158,11 +167,7 @@ def permute(call: Call) -> Flow:
 
 def unsqueeze(call: Call) -> Flow:
     """Insert or remove size-1 dimensions (a squeezed spatial axis of size 1 goes too)."""
-    source = call.require()
-    dims = layout_after_view(source.dims, source.shape, call.shape)
-    if dims is None:
-        raise call.unmapped("changes the layout in a way symrf cannot follow")
-    return call.alias(pooled_map(source, dims, call.shape, call.axes))
+    return reshaped(call)
 
 
 def split(call: Call) -> tuple[Flow, ...]:
@@ -170,7 +175,7 @@ def split(call: Call) -> tuple[Flow, ...]:
     source = call.require()
     name = call.node.target if isinstance(call.node.target, str) else call.node.target.__name__
     dim = call.arg(1 if name == "unbind" else 2, "dim", 0)
-    if source.dims[dim] >= 0:
+    if is_position(source.dims[dim]):
         raise call.unmapped(f"splits spatial axis {source.dims[dim]}")
     shapes = [tuple(m.shape) for m in call.node.meta["tensor_meta"]]
     if source.node is not None:
@@ -196,13 +201,20 @@ def getitem(call: Call) -> Any:
         items[at: at + 1] = [slice(None)] * fill
     dims: list[int] = []
     lefts, rights = [0] * call.axes, [0] * call.axes
-    position = 0
+    position, extra, dropped = 0, whole.extra, False
     for item in items:
         if item is None:
             dims.append(FEATURE)
             continue
         label, length = whole.dims[position], whole.shape[position]
         position += 1
+        if label == TOKENS:
+            kind, extra = pick_tokens(call, whole, item, length)
+            dropped = dropped or kind == "drop"
+            dims.extend([TOKENS] if kind == "keep" else [])
+            continue
+        if label == MIXED and item != slice(None):
+            raise call.unmapped(f"indexes mixed positions with {item!r}")
         if label < 0:
             if not isinstance(item, int):
                 dims.append(label)
@@ -214,8 +226,10 @@ def getitem(call: Call) -> Any:
             continue
         raise call.unmapped(f"indexes spatial axis {label} with {item!r}")
     dims.extend(whole.dims[position:])
+    if dropped:
+        return picked_class_token(call, whole, tuple(dims))
     if not any(lefts + rights):
-        return call.alias(tuple(dims))
+        return call.alias(tuple(dims), extra=extra)
     return call.emit(Crop(left=call.squeeze(lefts), right=call.squeeze(rights)), dims=tuple(dims))
 
 
@@ -239,8 +253,16 @@ def reduction(call: Call) -> Any:
     reduced = range(count) if dim is None else [
         int(d) % count for d in (dim if isinstance(dim, list | tuple) else [dim])]
     spatial = {source.dims[d] for d in reduced if source.dims[d] >= 0}
+    held = {source.dims[d] for d in reduced if source.dims[d] in (TOKENS, MIXED)
+            and source.shape[d] > 1}
+    if MIXED in held and not set(source.positions()) <= set(reduced):
+        raise call.unmapped(f"reduces part of the positions ({source.mixed!r} split them "
+                            "across dimensions)")
+    if held:
+        spatial = set(range(call.axes))
     if keep:
-        dims = source.dims
+        dims = tuple(FEATURE if d in reduced and label in (TOKENS, MIXED) else label
+                     for d, label in enumerate(source.dims))
     elif dim is None:
         dims = ()
     else:
@@ -321,7 +343,7 @@ def _pool(kind: type[MaxPool | AvgPool]) -> Handler:
 def _layer_norm(call: Call) -> Flow:
     source = call.require()
     count = len(call.arg(1, "normalized_shape"))
-    if any(label >= 0 for label in source.dims[len(source.dims) - count:]):
+    if not source.whole and any(map(is_position, source.dims[len(source.dims) - count:])):
         return call.context()
     return call.emit(LayerNorm())
 
@@ -329,14 +351,8 @@ def _layer_norm(call: Call) -> Flow:
 def _softmax(call: Call) -> Flow:
     source = call.require()
     dim = call.arg(1, "dim", -1)
-    return call.context() if source.dims[dim] >= 0 else call.alias()
-
-
-def _linear(call: Call) -> Flow:
-    source = call.require()
-    if source.dims[-1] >= 0 and source.shape[-1] > 1:
-        raise call.unmapped(f"is a linear map over spatial axis {source.dims[-1]}")
-    return call.emit(Linear() if not source.spatial() else Identity())
+    return call.context() if is_position(source.dims[dim]) and not source.whole \
+        else call.alias()
 
 
 def _expand(call: Call) -> Flow:
@@ -389,7 +405,8 @@ FUNCTIONS: dict[str, Handler] = {
     "layer_norm": _layer_norm,
     "group_norm": lambda call: call.context(), "instance_norm": lambda call: call.context(),
     "softmax": _softmax, "log_softmax": _softmax,
-    "linear": _linear,
+    "linear": linear, "matmul": matmul, "bmm": matmul,
+    "scaled_dot_product_attention": attention,
     "expand": _expand, "expand_as": _expand,
     "size": _none, "dim": _none, "numel": _none, "getattr": _none,
 }

@@ -30,11 +30,11 @@ from symrf.layers.pointwise import (
     Tanh,
 )
 from symrf.layers.resample import ConvTranspose, PixelShuffle, PixelUnshuffle
-from symrf.layers.whole import Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool
-from symrf.sources.importers.torch_axes import Flow
+from symrf.sources.importers.torch_axes import Flow, is_position
 from symrf.sources.importers.torch_build import Call, pointwise
 from symrf.sources.importers.torch_functions import adaptive, interpolation, pad, pool, reshaped
+from symrf.sources.importers.torch_tokens import linear
 
 Mapping = Callable[[Any, Call], "Layer | Flow | None"]
 
@@ -154,19 +154,13 @@ def _upsample(module: Any, call: Call) -> Flow:
 
 
 def _linear(module: Any, call: Call) -> Layer | Flow:
-    source = call.require()
-    if source.dims[-1] >= 0 and source.shape[-1] > 1:
-        raise call.unmapped(
-            f"is a Linear over spatial axis {source.dims[-1]} (it mixes positions along one "
-            "axis only)"
-        )
-    return Linear() if not source.spatial() else Identity()
+    return linear(call)
 
 
 def _layer_norm(module: Any, call: Call) -> Layer | Flow:
     source = call.require()
     count = len(module.normalized_shape)
-    if any(label >= 0 for label in source.dims[len(source.dims) - count:]):
+    if not source.whole and any(map(is_position, source.dims[len(source.dims) - count:])):
         return call.context()
     return LayerNorm()
 
@@ -180,7 +174,7 @@ def _norm_with_statistics(module: Any, call: Call) -> Layer | Flow:
 def _softmax(module: Any, call: Call) -> Layer | Flow:
     source = call.require()
     dim = module.dim if module.dim is not None else len(source.dims) - 1
-    return call.context() if source.dims[dim] >= 0 else Identity()
+    return call.context() if is_position(source.dims[dim]) and not source.whole else Identity()
 
 
 def _flatten(module: Any, call: Call) -> Flow:
