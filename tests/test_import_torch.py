@@ -340,14 +340,26 @@ def test_an_input_shape_symrf_cannot_tell_points_to_the_command_line_option():
                        r"convolution reads its input\); pass example_input=torch.ones\(1, C, H, "
                        r"W\) \(command line: --example-shape C,H,W\)\.$"):
         from_torch(model)
-    stacked = torch.nn.Sequential(torch.nn.PixelUnshuffle(2), torch.nn.Conv2d(12, 4, 3))
-    with pytest.raises(symrf.SpecError, match=r"fails on the example input \(1, 12, 224, 224\) "
-                       r"at '1': .*the input shape was guessed from the first convolution: "
+    doubled = _Doubled()
+    with pytest.raises(symrf.SpecError, match=r"fails on the example input \(1, 6, 224, 224\) "
+                       r"at 'conv': .*the input shape was guessed from the first convolution: "
                        r"give it as example_input=torch.ones\(1, C, H, W\) \(command line: "
                        r"--example-shape C,H,W\)"):
-        from_torch(stacked)
-    net = from_torch(stacked, example_input=torch.ones(1, 3, 16, 16))
-    assert symrf.evaluate(net, input_size=16).rf == 6
+        from_torch(doubled)
+    net = from_torch(doubled, example_input=torch.ones(1, 3, 16, 16))
+    assert symrf.evaluate(net, input_size=16).rf == 3
+    # a pixel unshuffle before the first convolution: its channels are the input's times 4
+    stacked = torch.nn.Sequential(torch.nn.PixelUnshuffle(2), torch.nn.Conv2d(12, 4, 3))
+    assert symrf.evaluate(from_torch(stacked, input_size=16), input_size=16).rf == 6
+
+
+class _Doubled(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(6, 4, 3)
+
+    def forward(self, x):
+        return self.conv(torch.cat([x, x], dim=1))
 
 
 def test_upto_imports_the_prefix_when_the_tail_does_not_trace():
@@ -524,3 +536,55 @@ def test_positions_split_or_mixed_are_refused_not_guessed():
                        r"dimensions \(by 'flatten'\): each of its entries reads its own "
                        r"position, .*\(upto='conv'\)\.$"):
         from_torch(_Flat(), input_size=16)
+
+
+class _Checked(torch.nn.Module):
+    """Shapes read in Python: an input check skipped under tracing (as
+    segmentation_models_pytorch writes it), and padding computed from the size (Swin)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+
+    def forward(self, x):
+        if not torch.jit.is_tracing() and x.shape[-1] % 4:
+            raise RuntimeError("the width must be a multiple of 4")
+        x = self.conv(x)
+        pad = (4 - x.shape[-1] % 4) % 4
+        return torch.nn.functional.pad(x, (0, pad, 0, pad))
+
+
+def test_sizes_computed_in_python_are_read():
+    report = symrf.evaluate(from_torch(_Checked(), input_size=16), input_size=16)
+    assert (report.rf, report.size, report.left) == (3, 16, 0)
+
+
+class _Statistics(torch.nn.Module):
+    """ECA (a Conv1d over the channels of a pooled vector) and GCNet (attention pooling:
+    positions summed by a product over tokens): both are global context."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 8, 3, padding=1)
+        self.eca = torch.nn.Conv1d(1, 1, 3, padding=1)
+        self.mask = torch.nn.Conv2d(8, 1, 1)
+        self.out = torch.nn.Conv2d(8, 8, 3)
+
+    def forward(self, x):
+        x = self.conv(x)
+        b, c, h, w = x.shape
+        y = self.eca(x.mean((2, 3)).view(b, 1, c)).view(b, c, 1, 1)
+        x = x * y.sigmoid()
+        weights = self.mask(x).view(b, 1, h * w).softmax(-1).unsqueeze(-1)  # (b, 1, hw, 1)
+        pooled = x.view(b, 1, c, h * w) @ weights  # (b, 1, c, 1)
+        x = x + pooled.view(b, c, 1, 1)
+        return self.out(x)
+
+
+def test_channel_convolutions_and_attention_pooling_are_global_context():
+    model = _Statistics().eval()
+    net = from_torch(model, input_size=16)
+    assert net.context == ("mul", "add")  # the softmax feeds the pooled branch only
+    report = symrf.evaluate(net, input_size=16)
+    assert (report.rf, report.jump, report.left) == (5, 1, -1)  # the local path
+    check_whole(model, 16)  # included: the whole input (autograd follows every path)

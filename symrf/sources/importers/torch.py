@@ -22,7 +22,7 @@ import importlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from symrf.errors import SpecError
+from symrf.errors import SpecError, SymrfError
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
 from symrf.sources.importers import torch_modules, torch_timm
@@ -209,14 +209,25 @@ def _walk(builder: Builder, graph: Any, example: Any, upto: str | None = None) -
             used[name] = count + 1
             name = f"{name}:{count}" if count else name
         call = _call(builder, node, source, module, name)
-        builder.flows[node.name] = module_call(call) if module is not None else \
-            function_call(call)
+        builder.flows[node.name] = _mapped(call)
         builder.aliases.setdefault(node.name, _row(builder.flows[node.name]) or "input")
         if upto is not None and within(node, upto):
             last = _row(builder.flows[node.name]) or last
     if upto is not None:
         return {"": last}
     return output
+
+
+def _mapped(call: Call) -> Any:
+    """The call's result; arguments a handler cannot read are refused, never a traceback."""
+    try:
+        return module_call(call) if call.module is not None else function_call(call)
+    except SymrfError:
+        raise
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError) as error:
+        reason = " ".join(str(error).split())[:200]
+        raise call.unmapped(f"has arguments symrf cannot read ({type(error).__name__}: "
+                            f"{reason})") from None
 
 
 def _call(builder: Builder, node: Any, source: Flow | None, module: Any,

@@ -133,6 +133,7 @@ def after_view(flow: Flow, after: Sequence[int]) -> tuple[Dims, tuple[int, ...]]
     :data:`TOKENS` or :data:`MIXED` (``()`` otherwise).
     """
     dims, before = flow.dims, flow.shape
+    scrambled = FEATURE if flow.whole else MIXED  # every entry reads everything anyway
     axes = sorted(label for label in dims if label >= 0)
     big_axes = [a for a in axes if before[dims.index(a)] > 1]
     grid = flow.grid or tuple(flow.size(axis) for axis in range(max(axes, default=-1) + 1))
@@ -149,7 +150,7 @@ def after_view(flow: Flow, after: Sequence[int]) -> tuple[Dims, tuple[int, ...]]
             labels.extend(BATCH if batch and k == right[0] else FEATURE for k in right)
             continue
         if others or len(big) == 0:
-            labels.extend(MIXED if after[k] > 1 else FEATURE for k in right)
+            labels.extend(scrambled if after[k] > 1 else FEATURE for k in right)
             continue
         kinds = [dims[d] for d in held]
         if len(held) == 1 and len(big) == 1:  # one dimension of positions, moved whole
@@ -161,7 +162,7 @@ def after_view(flow: Flow, after: Sequence[int]) -> tuple[Dims, tuple[int, ...]]
             spread = iter(a for a, length in enumerate(grid) if length > 1)
             labels.extend(next(spread) if after[k] > 1 else FEATURE for k in right)
         else:
-            labels.extend(MIXED if after[k] > 1 else FEATURE for k in right)
+            labels.extend(scrambled if after[k] > 1 else FEATURE for k in right)
     result = tuple(labels)
     keeps = any(label in (TOKENS, MIXED) for label in result) or (flow.whole and not any(
         label >= 0 for label in result))
@@ -195,13 +196,24 @@ def permuted(dims: Dims, order: Sequence[int]) -> Dims:
     return tuple(dims[i % len(dims)] for i in order)
 
 
+_RANK = {FEATURE: 0, BATCH: 1, MIXED: 2, TOKENS: 3}
+"""Which label a broadcast keeps: a spatial axis over tokens over mixed positions over the
+batch over features."""
+
+
 def broadcast(flows: Sequence[Flow], shape: Sequence[int]) -> Dims:
-    """Labels of a broadcast result: from the right, a position wins over the others."""
+    """Labels of a broadcast result, aligned from the right: the most telling label wins.
+
+    >>> grid = Flow("conv", (1, 8, 4, 4), (BATCH, FEATURE, 0, 1))
+    >>> mixed = Flow("view", (1, 8, 4, 4), (BATCH, MIXED, MIXED, MIXED))
+    >>> broadcast([mixed, grid], (1, 8, 4, 4))
+    (-2, -4, 0, 1)
+    """
     labels = [FEATURE] * len(shape)
     for flow in flows:
         offset = len(shape) - len(flow.dims)
         for index, label in enumerate(flow.dims):
-            if label != FEATURE and (labels[offset + index] == FEATURE or is_position(label)):
+            if _RANK.get(label, 4) > _RANK.get(labels[offset + index], 4):
                 labels[offset + index] = label
     return tuple(labels)
 

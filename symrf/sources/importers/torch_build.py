@@ -120,10 +120,14 @@ class Call:
         return self.builder.flows.get(value.name) if hasattr(value, "op") else None
 
     def arg(self, index: int, keyword: str, default: Any = None) -> Any:
-        """An argument by position or keyword."""
+        """An argument by position or keyword; sizes computed by the model are numbers.
+
+        ``F.pad(x, (0, pad_w))`` with ``pad_w`` computed from ``x.shape`` gets its value
+        from shape propagation (tensor arguments stay ``torch.fx`` nodes).
+        """
         if index < len(self.node.args):
-            return self.node.args[index]
-        return self.node.kwargs.get(keyword, default)
+            return concrete(self.node.args[index])
+        return concrete(self.node.kwargs.get(keyword, default))
 
     def spatial(self) -> dict[int, int]:
         """The source's spatial axes and their dimension positions."""
@@ -268,6 +272,21 @@ class Call:
     def unmapped(self, problem: str) -> UnmappedError:
         """The one-line error for a call symrf cannot map, with the ways out."""
         return UnmappedError(unmapped_message(self.node, self.module, problem))
+
+
+VALUE = "symrf_value"
+"""Key of ``node.meta`` holding a non-tensor result (an int computed from a shape)."""
+
+
+def concrete(value: Any) -> Any:
+    """``value`` with fx nodes of recorded numbers replaced by the numbers (recursively)."""
+    if hasattr(value, "op"):
+        return value.meta.get(VALUE, value)
+    if isinstance(value, slice):
+        return slice(concrete(value.start), concrete(value.stop), concrete(value.step))
+    if isinstance(value, list | tuple):
+        return type(value)(concrete(item) for item in value)
+    return value
 
 
 def unmapped_message(node: Any, module: Any, problem: str) -> str:

@@ -28,7 +28,7 @@ from symrf.sources.importers.torch_axes import (
     permuted,
     pooled_map,
 )
-from symrf.sources.importers.torch_build import Call, Handler
+from symrf.sources.importers.torch_build import Call, Handler, concrete
 from symrf.sources.importers.torch_tokens import (
     attention,
     concatenate_tokens,
@@ -125,9 +125,9 @@ def concatenate(call: Call, stack: bool = False) -> Flow:
     dim = call.arg(1, "dim", 0)
     flows = [f for f in (call.flow(a) for a in items) if isinstance(f, Flow)]
     live = [f for f in flows if f.node is not None]
-    if live and not stack and live[0].dims[dim] == TOKENS:
+    if not stack and any(f.dims[dim] == TOKENS for f in live):
         return concatenate_tokens(call, flows, dim)
-    if live and not stack and is_position(live[0].dims[dim]):
+    if not stack and any(is_position(f.dims[dim]) for f in live):
         raise call.unmapped(f"concatenates along spatial axis {live[0].dims[dim]}")
     if not stack:
         return call.builder.merge(call, flows, Merge.CONCAT)
@@ -151,7 +151,7 @@ def permute(call: Call) -> Flow:
     """Permute / transpose / movedim: the labels move with the dimensions."""
     source = call.require()
     count = len(source.dims)
-    args = list(call.node.args[1:]) or list(call.node.kwargs.values())
+    args = concrete(list(call.node.args[1:]) or list(call.node.kwargs.values()))
     target = call.node.target if isinstance(call.node.target, str) else call.node.target.__name__
     if target in ("transpose", "swapaxes", "swapdims"):
         order = list(range(count))
@@ -189,7 +189,7 @@ def split(call: Call) -> tuple[Flow, ...]:
 def getitem(call: Call) -> Any:
     """An element of a tuple result, or tensor indexing (channel slices, crops, None)."""
     whole = call.flow(call.node.args[0])
-    index = call.node.args[1]
+    index = call.arg(1, "index")
     if isinstance(whole, tuple):
         return whole[index]
     if not isinstance(whole, Flow):
@@ -209,9 +209,9 @@ def getitem(call: Call) -> Any:
         label, length = whole.dims[position], whole.shape[position]
         position += 1
         if label == TOKENS:
-            kind, extra = pick_tokens(call, whole, item, length)
+            kind, extra, kept = pick_tokens(call, whole, item, length)
             dropped = dropped or kind == "drop"
-            dims.extend([TOKENS] if kind == "keep" else [])
+            dims.extend([(TOKENS if kind == "keep" else FEATURE)] if kept else [])
             continue
         if label == MIXED and item != slice(None):
             raise call.unmapped(f"indexes mixed positions with {item!r}")
@@ -348,6 +348,14 @@ def _layer_norm(call: Call) -> Flow:
     return call.emit(LayerNorm())
 
 
+def _normalize(call: Call) -> Flow:
+    """``F.normalize(x, p, dim)``: statistics over positions are global context."""
+    source = call.require()
+    dim = call.arg(2, "dim", 1)
+    return call.context() if is_position(source.dims[dim]) and not source.whole \
+        else call.alias()
+
+
 def _softmax(call: Call) -> Flow:
     source = call.require()
     dim = call.arg(1, "dim", -1)
@@ -379,7 +387,7 @@ FUNCTIONS: dict[str, Handler] = {
     "cat": concatenate, "concat": concatenate, "concatenate": concatenate,
     "stack": lambda call: concatenate(call, stack=True),
     "flatten": reshaped, "view": reshaped, "reshape": reshaped, "unflatten": reshaped,
-    "view_as": reshaped,
+    "view_as": reshaped, "reshape_as": reshaped,
     "permute": permute, "transpose": permute, "swapaxes": permute, "swapdims": permute,
     "movedim": permute,
     "unsqueeze": unsqueeze, "squeeze": unsqueeze,
@@ -404,7 +412,7 @@ FUNCTIONS: dict[str, Handler] = {
     "conv1d": conv, "conv2d": conv, "conv3d": conv,
     "layer_norm": _layer_norm,
     "group_norm": lambda call: call.context(), "instance_norm": lambda call: call.context(),
-    "softmax": _softmax, "log_softmax": _softmax,
+    "softmax": _softmax, "log_softmax": _softmax, "normalize": _normalize,
     "linear": linear, "matmul": matmul, "bmm": matmul,
     "scaled_dot_product_attention": attention,
     "expand": _expand, "expand_as": _expand,

@@ -223,7 +223,18 @@ _TABLE: dict[str, Mapping] = {
 
 
 def module_call(call: Call) -> Flow:
-    """Map one module call to the Flow of its result."""
+    """Map one module call to the Flow of its result.
+
+    A module applied to a tensor whose positions were all pooled away (ECA's ``Conv1d``
+    over the channels of a pooled vector), or to one every entry of which reads the whole
+    map and whose positions are not laid out as a grid (a convolution over attention's
+    heads), keeps its input's field: a row, no geometry.
+    """
+    source = call.source
+    if source is not None and source.node is not None and len(call.shape) == len(
+            source.dims) and ((source.reduced and not source.positions())
+                              or (source.whole and not source.spatial())):
+        return pointwise(call)
     result = map_module(call.module, call)
     if isinstance(result, Flow):
         return result

@@ -1,10 +1,12 @@
-"""timm's layers: TensorFlow SAME convolutions and pools, and the calls timm keeps whole.
+"""timm's layers: TensorFlow SAME convolutions and pools, space-to-depth, and what timm keeps whole.
 
 timm (``pip install timm``) builds TF-ported models (``tf_efficientnet_*``, NFNets, ViT
 hybrids) with ``Conv2dSame``, ``StdConv2dSame``, ``ScaledStdConv2dSame`` (or their
 ``same_pad`` twins), ``MaxPool2dSame`` and ``AvgPool2dSame``: a ``pad_same`` of the input
 (size-dependent, asymmetric) before a padding-free window. Each maps to the symrf window
 with ``padding="same"``, TensorFlow's SAME: exact at every input size, no user code.
+TResNet's ``SpaceToDepth`` (and ``DepthToSpace``) are pixel (un)shuffles written with
+``view`` and ``permute``.
 
 timm also lists the modules and functions that ``torch.fx`` cannot trace (its own feature
 extraction keeps them whole). :func:`wrapped` hands the functions to the tracer (each
@@ -25,6 +27,7 @@ import sys
 from typing import Any
 
 from symrf.layers.base import Layer
+from symrf.layers.resample import PixelShuffle, PixelUnshuffle
 from symrf.layers.window import AvgPool, Conv, MaxPool
 from symrf.sources.importers.torch_build import Call
 from symrf.sources.importers.torch_functions import FUNCTIONS, arithmetic
@@ -71,6 +74,18 @@ def _pool(module: Any, call: Call) -> Layer:
                 ceil_mode=bool(module.ceil_mode))
 
 
+_BLOCKS = {
+    "timm.layers.space_to_depth.SpaceToDepth": PixelUnshuffle,
+    "timm.layers.space_to_depth.DepthToSpace": PixelShuffle,
+}
+"""TResNet's stem: blocks of positions moved into channels (and back) by view/permute."""
+
+
+def _block(module: Any, call: Call) -> Layer:
+    kind = _BLOCKS[f"{type(module).__module__}.{type(module).__name__}"]
+    return kind(factor=int(module.bs))
+
+
 _INSTALLED: list[bool] = []
 
 
@@ -79,10 +94,10 @@ def install() -> None:
     if _INSTALLED or "timm" not in sys.modules:
         return
     _INSTALLED.append(True)
-    for path in (*_CONVS, *_POOLS):
+    for path in (*_CONVS, *_POOLS, *_BLOCKS):
         kind = _find(path)
         if kind is not None:  # registered: a leaf of the trace
-            register(kind)(_conv if path in _CONVS else _pool)
+            register(kind)(_conv if path in _CONVS else _pool if path in _POOLS else _block)
     FUNCTIONS.setdefault("maybe_add_mask", arithmetic)
 
 

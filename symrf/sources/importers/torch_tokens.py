@@ -34,7 +34,15 @@ from typing import Any
 from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import Identity
 from symrf.layers.whole import GlobalPool, Linear
-from symrf.sources.importers.torch_axes import FEATURE, MIXED, TOKENS, Dims, Flow, broadcast
+from symrf.sources.importers.torch_axes import (
+    FEATURE,
+    MIXED,
+    TOKENS,
+    Dims,
+    Flow,
+    broadcast,
+    is_position,
+)
 from symrf.sources.importers.torch_build import Call
 
 
@@ -108,6 +116,13 @@ def matmul(call: Call) -> Flow:
     contracted = [(f, index) for f, index in ((a, len(a.dims) - 1), (b, len(b.dims) - 2))
                   if f.node is not None and f.shape[index] > 1]
     labels = [f.dims[index] for f, index in contracted]
+    pooled = not any(is_position(label) and length > 1
+                     for label, length in zip(dims[-2:], call.shape[-2:], strict=True))
+    if TOKENS in labels and pooled and not any(f.whole for f in live):
+        # every position summed into one vector (GCNet's attention pooling): a global pool
+        merged = _merged(call, live, (*lead, FEATURE, FEATURE), ".inputs")
+        call.source = merged
+        return call.emit(GlobalPool(), dims=merged.dims, reduced=True)
     if any(f.whole for f in live) or TOKENS in labels or (a.dims[-2], b.dims[-1]) == (
             TOKENS, TOKENS):
         return call.mix(live, dims)
@@ -117,13 +132,16 @@ def matmul(call: Call) -> Flow:
                                 "one axis only)")
         if label == MIXED:
             if len(live) > 1:
-                raise call.unmapped("multiplies two tensors over mixed positions")
+                raise call.unmapped(_windows(flow))
             return _read_all(call, flow, index, dims, Linear())
     return _merged(call, live, dims)
 
 
-def _merged(call: Call, live: list[Flow], dims: Dims) -> Flow:
+def _merged(call: Call, live: list[Flow], dims: Dims, suffix: str = "") -> Flow:
+    """The union of the inputs' fields (a merge row named after the call, plus ``suffix``)."""
+    name, call.name = call.name, call.name + suffix
     merged = call.builder.merge(call, live, Merge.CONCAT)
+    call.name = name
     return merged.with_(shape=call.shape, dims=dims)
 
 
@@ -140,38 +158,50 @@ def attention(call: Call) -> Flow:
     if label >= 0:
         raise call.unmapped(f"attends along spatial axis {label} only")
     if label == MIXED:
-        raise call.unmapped(
-            f"attends over part of the positions ({keys.mixed!r} split them across "  # type: ignore[union-attr]  # keys is a Flow when label is MIXED
-            "dimensions: windowed attention), which symrf does not follow"
-        )
+        raise call.unmapped(_windows(keys))  # type: ignore[arg-type]  # a Flow: MIXED came from it
     return _merged(call, live, dims)
+
+
+def _windows(flow: Flow) -> str:
+    return (f"attends over part of the positions ({flow.mixed!r} split them across "
+            "dimensions: windowed attention), which symrf does not follow")
 
 
 def concatenate_tokens(call: Call, flows: list[Flow], dim: int) -> Flow:
     """``torch.cat([class_token, x], dim=1)``: constant tokens before the sequence."""
-    live = [i for i, f in enumerate(flows) if f.node is not None]
-    if len(live) != 1 or any(f.node is None for f in flows[live[0] + 1:]):
+    at = next((i for i, f in enumerate(flows) if f.dims[dim] == TOKENS and f.node), None)
+    before, after = flows[:at], flows[at + 1:] if at is not None else []
+    source = flows[at] if at is not None else None
+    # tokens before the sequence: constants (a class token), or ones that read the whole
+    # input when every token of the sequence does too (a class token after attention)
+    if source is None or after or any(f.node is not None and not source.whole
+                                      for f in before):
         raise call.unmapped("concatenates token sequences, or tokens after the sequence; "
-                            "symrf follows constant tokens (a class token) before it")
-    source = flows[live[0]]
-    extra = sum(f.shape[dim] for f in flows[: live[0]])
+                            "symrf follows tokens without a position before it (a class "
+                            "token)")
+    extra = sum(f.shape[dim] for f in before)
+    call.source = source
     return call.alias(source.dims, extra=source.extra + extra)
 
 
-def pick_tokens(call: Call, whole: Flow, item: Any, length: int) -> tuple[str, int]:
-    """An index into the token dimension: ``("keep", extra)`` or ``("drop", 0)``.
+def pick_tokens(call: Call, whole: Flow, item: Any, length: int) -> tuple[str, int, bool]:
+    """An index into the token dimension: ``(kind, extra, kept)``.
 
-    ``"drop"`` takes a leading token (a class token) out; other indices are refused.
+    ``kind`` is ``"keep"`` (the sequence, with ``extra`` leading tokens left) or ``"drop"``
+    (leading tokens without a position taken out: a class token); ``kept`` says whether the
+    dimension stays (a slice) or goes (an integer). Other indices are refused.
     """
     extra = whole.extra
     if isinstance(item, slice) and item.step in (None, 1):
         start, stop, _ = item.indices(length)
         if (start, stop) == (0, length):
-            return "keep", extra
+            return "keep", extra, True
         if start == extra and stop == length:
-            return "keep", 0
+            return "keep", 0, True
+        if start < stop <= extra:
+            return "drop", 0, True
     elif isinstance(item, int) and (item % length) < extra:
-        return "drop", 0
+        return "drop", 0, False
     raise call.unmapped(f"indexes the token sequence with {item!r}; symrf follows taking "
                         f"out the {extra} leading token(s) without a position, or the rest")
 

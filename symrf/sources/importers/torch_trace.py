@@ -8,12 +8,14 @@ call, its source line and the way out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from fractions import Fraction
 from typing import Any
 
 from symrf.errors import SpecError
 from symrf.sources.importers import torch_timm
-from symrf.sources.importers.torch_build import way_out
+from symrf.sources.importers.torch_build import VALUE, way_out
 from symrf.sources.importers.torch_modules import is_registered
 
 _DEFAULT_SIZE = 224
@@ -74,7 +76,8 @@ def _graph(module: Any, leaves: tuple[type | str, ...], upto: str | None) -> Any
 
     for _ in range(_RETRIES):
         try:
-            return _Tracer(autowrap_functions=torch_timm.wrapped()).trace(module)
+            with _tracing():
+                return _Tracer(autowrap_functions=torch_timm.wrapped()).trace(module)
         except Exception as error:  # any tracing failure becomes one message
             stack = _failing_modules(module, error)
             kept = [kind for _, kind in stack if kind in timm_kinds and kind not in kinds]
@@ -87,6 +90,23 @@ def _graph(module: Any, leaves: tuple[type | str, ...], upto: str | None) -> Any
                 raise SpecError(_trace_failure(error, stack[-1] if stack else None)) from None
     raise SpecError(f"the model does not trace with torch.fx: more than {_RETRIES} modules "
                     "fail; give the module to analyse itself, or leaf_modules=.")
+
+
+@contextlib.contextmanager
+def _tracing() -> Iterator[None]:
+    """``torch.jit.is_tracing()`` is true while fx traces.
+
+    Libraries skip data-dependent checks of the input then (segmentation_models_pytorch's
+    input-shape check), as they do for ``torch.jit.trace``.
+    """
+    import torch
+
+    found = torch.jit.is_tracing
+    torch.jit.is_tracing = lambda: True
+    try:
+        yield
+    finally:
+        torch.jit.is_tracing = found
 
 
 def _outside(name: str, upto: str) -> bool:
@@ -125,6 +145,15 @@ def _propagate(torch: Any, shape_prop: Any, traced: Any, example: Any, guessed: 
 
     from torch._subclasses.fake_tensor import FakeTensorMode
 
+    class Recorder(shape_prop):  # type: ignore[misc, valid-type]  # ShapeProp, imported lazily
+        """Shape propagation that also keeps the numbers the model computes from shapes."""
+
+        def run_node(self, n: Any) -> Any:
+            result = super().run_node(n)
+            if _is_number(result):
+                n.meta[VALUE] = result
+            return result
+
     log = logging.getLogger("torch._subclasses.fake_tensor")
     level = log.level
     log.setLevel(logging.CRITICAL)  # a failing fake op is retried for real below
@@ -132,13 +161,21 @@ def _propagate(torch: Any, shape_prop: Any, traced: Any, example: Any, guessed: 
         with torch.no_grad():
             try:
                 mode = FakeTensorMode(allow_non_fake_inputs=True)
-                shape_prop(traced, fake_mode=mode).propagate(mode.from_tensor(example))
+                Recorder(traced, fake_mode=mode).propagate(mode.from_tensor(example))
             except Exception:  # data-dependent code: run it for real
-                shape_prop(traced).propagate(example)
+                Recorder(traced).propagate(example)
     except Exception as error:  # reported with the node that failed
         raise SpecError(_shape_failure(traced, error, example, guessed)) from None
     finally:
         log.setLevel(level)
+
+
+def _is_number(value: Any) -> bool:
+    """An int, float or bool, or a tuple of them (``x.shape`` included)."""
+    if isinstance(value, bool | int | float):
+        return True
+    return isinstance(value, tuple | list) and all(
+        isinstance(item, bool | int | float) for item in value)
 
 
 def _shape_failure(traced: Any, error: Exception, example: Any, guessed: bool) -> str:
@@ -204,28 +241,54 @@ def _first_convolution(module: Any, graph: Any) -> tuple[int, int, str] | None:
     """
     import torch.nn as nn
 
-    fed: set[str] = set()
+    scale: dict[str, Fraction] = {}  # channels here / channels of the input
     for node in graph.nodes:
         if node.op == "placeholder":
-            if not fed:
-                fed.add(node.name)
+            if not scale:
+                scale[node.name] = Fraction(1)
             continue
-        if not any(arg.name in fed for arg in node.all_input_nodes):
+        fed = [scale[arg.name] for arg in node.all_input_nodes if arg.name in scale]
+        if not fed:
             continue
-        fed.add(node.name)
+        scale[node.name] = fed[0] * _channel_factor(module, node)
+        found = None
         if node.op == "call_module":
             called = module.get_submodule(node.target)
             if isinstance(called, nn.modules.conv._ConvNd):
-                return (called.in_channels, len(called.kernel_size),
-                        f"{node.target} ({type(called).__name__})")
+                found = (called.in_channels, len(called.kernel_size),
+                         f"{node.target} ({type(called).__name__})")
         elif node.op == "call_function" and getattr(node.target, "__name__", "") in (
                 "conv1d", "conv2d", "conv3d"):
             weight = _attribute(module, node.args[1] if len(node.args) > 1 else
                                 node.kwargs.get("weight"))
             groups = node.args[6] if len(node.args) > 6 else node.kwargs.get("groups", 1)
             if weight is not None and isinstance(groups, int):
-                return weight.shape[1] * groups, weight.dim() - 2, node.name
+                found = (weight.shape[1] * groups, weight.dim() - 2, node.name)
+        if found is not None:
+            channels = found[0] / fed[0]
+            if channels.denominator == 1:
+                return int(channels), found[1], found[2]
+            return found
     return None
+
+
+def _channel_factor(module: Any, node: Any) -> Fraction:
+    """How a call multiplies the channels: pixel (un)shuffle and space-to-depth by r**2."""
+    if node.op == "call_module":
+        called = module.get_submodule(node.target)
+        kind = type(called).__name__
+        if kind in ("PixelUnshuffle", "SpaceToDepth"):
+            return Fraction(int(getattr(called, "downscale_factor", getattr(called, "bs", 1)))
+                            ** 2)
+        if kind in ("PixelShuffle", "DepthToSpace"):
+            return 1 / Fraction(int(getattr(called, "upscale_factor", getattr(called, "bs", 1)))
+                                ** 2)
+    name = getattr(node.target, "__name__", node.target)
+    if name in ("pixel_unshuffle", "pixel_shuffle") and len(node.args) > 1 and \
+            isinstance(node.args[1], int):
+        factor = Fraction(node.args[1] ** 2)
+        return factor if name == "pixel_unshuffle" else 1 / factor
+    return Fraction(1)
 
 
 def _attribute(module: Any, node: Any) -> Any:
