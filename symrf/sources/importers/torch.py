@@ -123,7 +123,19 @@ def from_torch(
     if upto is not None and output is not None:
         raise SpecError(f"give upto= or output=, not both (upto={upto!r} ends the network "
                         f"at that module, whatever the model returns).")
-    graph, example = trace(torch, module, input_size, leaf_modules, example_input, upto)
+    leaves = tuple(leaf_modules)
+    try:
+        return _import(torch, module, input_size, upto, global_context, leaves,
+                       example_input, output)
+    except UnmappedError:  # again, recording source lines for the message
+        return _import(torch, module, input_size, upto, global_context, leaves,
+                       example_input, output, lines=True)
+
+
+def _import(torch: Any, module: Any, input_size: Any, upto: str | None, global_context: str,
+            leaves: tuple[type | str, ...], example_input: Any, output: str | int | None,
+            lines: bool = False) -> Layer:
+    graph, example = trace(torch, module, input_size, leaves, example_input, upto, lines)
     axes = example.dim() - 2
     builder = Builder(axes=axes, include=global_context == "include",
                       isotropic=len(set(example.shape[2:])) <= 1)

@@ -31,7 +31,7 @@ from symrf.layers.resample import PixelShuffle, PixelUnshuffle
 from symrf.layers.window import AvgPool, Conv, MaxPool
 from symrf.sources.importers.torch_build import Call
 from symrf.sources.importers.torch_functions import FUNCTIONS, arithmetic
-from symrf.sources.importers.torch_modules import register
+from symrf.sources.importers.torch_modules import map_module, register
 
 _CONVS = (
     "timm.layers.conv2d_same.Conv2dSame",
@@ -119,6 +119,16 @@ def leaves() -> tuple[type, ...]:
     if fx is None:
         return ()
     return tuple(kind for kind in fx.get_notrace_modules() if isinstance(kind, type))
+
+
+def mapped() -> tuple[type, ...]:
+    """The module types timm keeps whole that subclass a mapped ``torch.nn`` type.
+
+    ``BatchNormAct2d`` is a batch norm (and an activation): kept whole from the start, it
+    maps as its base class, which is faster than tracing through it.
+    """
+    default = map_module.dispatch(object)
+    return tuple(kind for kind in leaves() if map_module.dispatch(kind) is not default)
 
 
 def wrapped() -> tuple[Any, ...]:

@@ -23,12 +23,13 @@ _DEFAULT_SIZE = 224
 
 
 def trace(torch: Any, module: Any, input_size: Any, leaves: Iterable[type | str],
-          example: Any, upto: str | None = None) -> tuple[Any, Any]:
+          example: Any, upto: str | None = None, lines: bool = False) -> tuple[Any, Any]:
     """The fx graph of ``module`` with shapes propagated on the example input.
 
     With ``upto``, a module whose code does not trace is kept whole if it runs outside
     ``upto`` (a classifier head after the features asked for), and the graph is cut after
-    ``upto`` before shapes are propagated.
+    ``upto`` before shapes are propagated. ``lines`` records each call's source line (for
+    error messages; it costs about a third of the import).
     """
     from torch.fx import GraphModule
     from torch.fx.passes.shape_prop import ShapeProp
@@ -36,7 +37,7 @@ def trace(torch: Any, module: Any, input_size: Any, leaves: Iterable[type | str]
     was_training = module.training
     module.train(False)  # evaluation mode
     try:
-        graph = _graph(module, tuple(leaves), upto)
+        graph = _graph(module, tuple(leaves), upto, lines)
         guessed = example is None
         if guessed:
             example = _example(torch, module, graph, input_size)
@@ -53,7 +54,8 @@ _RETRIES = 64
 """Failed traces retried with one more module kept whole, at most."""
 
 
-def _graph(module: Any, leaves: tuple[type | str, ...], upto: str | None) -> Any:
+def _graph(module: Any, leaves: tuple[type | str, ...], upto: str | None,
+           lines: bool = False) -> Any:
     """Trace ``module``, keeping whole what does not trace and need not be traced.
 
     A module fails to trace (data-dependent Python): if timm lists its type as one it keeps
@@ -63,12 +65,12 @@ def _graph(module: Any, leaves: tuple[type | str, ...], upto: str | None) -> Any
     """
     from torch.fx import Tracer
 
-    kinds = tuple(item for item in leaves if isinstance(item, type))
+    kinds = (*(item for item in leaves if isinstance(item, type)), *torch_timm.mapped())
     names = {item for item in leaves if isinstance(item, str)}
     timm_kinds = torch_timm.leaves()
 
     class _Tracer(Tracer):
-        record_stack_traces = True
+        record_stack_traces = lines
 
         def is_leaf_module(self, m: Any, qualified_name: str) -> bool:
             return (isinstance(m, kinds) or qualified_name in names or is_registered(m)
