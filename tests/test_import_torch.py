@@ -588,3 +588,28 @@ def test_channel_convolutions_and_attention_pooling_are_global_context():
     report = symrf.evaluate(net, input_size=16)
     assert (report.rf, report.jump, report.left) == (5, 1, -1)  # the local path
     check_whole(model, 16)  # included: the whole input (autograd follows every path)
+
+
+class _MultiheadTokens(torch.nn.Module):
+    """torchvision's ViT layout: nn.MultiheadAttention over patch tokens."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = torch.nn.Conv2d(3, 8, 4, stride=4)
+        self.attention = torch.nn.MultiheadAttention(8, 2, batch_first=True)
+
+    def forward(self, x):
+        x = self.embed(x)
+        b, c, h, w = x.shape
+        tokens = x.flatten(2).transpose(1, 2)
+        tokens = tokens + self.attention(tokens, tokens, tokens)[0]
+        return tokens.transpose(1, 2).reshape(b, c, h, w)
+
+
+def test_multihead_attention_reads_the_whole_input():
+    model = _MultiheadTokens().eval()
+    local = symrf.evaluate(from_torch(model, input_size=32, upto="embed"), input_size=32)
+    assert (local.rf, local.jump) == (4, 4)
+    report = symrf.evaluate(from_torch(model, input_size=32), input_size=32)
+    assert (report.jump, report.size) == (4, 8)
+    check_whole(model, 32, global_context="exclude")

@@ -158,6 +158,16 @@ def test_transformers_read_the_whole_input(name, size):
 
 
 @pytest.mark.slow
+def test_torchvision_vit_with_multihead_attention():
+    import torchvision
+
+    vit = torchvision.models.vit_b_16(weights=None, image_size=64).eval()
+    patch = symrf.evaluate(from_torch(vit, upto="conv_proj", input_size=64))
+    assert (patch.rf, patch.jump) == (16, 16)
+    check_whole(vit, 64, global_context="exclude")
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(("name", "message"), [
     ("swin_tiny_patch4_window7_224", (r"attends over part of the positions \('view' split "
                                       r"them across dimensions: windowed attention\)")),

@@ -34,16 +34,16 @@ from symrf.layers.window import AvgPool, Conv, MaxPool
 from symrf.sources.importers.torch_axes import Flow, is_position
 from symrf.sources.importers.torch_build import Call, pointwise
 from symrf.sources.importers.torch_functions import adaptive, interpolation, pad, pool, reshaped
-from symrf.sources.importers.torch_tokens import linear
+from symrf.sources.importers.torch_tokens import attention_module, linear
 
-Mapping = Callable[[Any, Call], "Layer | Flow | None"]
+Mapping = Callable[[Any, Call], "Layer | Flow | tuple[Flow | None, ...] | None"]
 
 _USER: set[type] = set()
 """Module types registered from outside: leaves of the trace."""
 
 
 @functools.singledispatch
-def map_module(module: Any, call: Call) -> Layer | Flow | None:
+def map_module(module: Any, call: Call) -> Layer | Flow | tuple[Flow | None, ...] | None:
     """The layer of one module call (dispatch on the module's type)."""
     raise call.unmapped("has no receptive-field mapping")
 
@@ -218,6 +218,7 @@ _TABLE: dict[str, Mapping] = {
     "Softmax LogSoftmax Softmin": _softmax,
     "Flatten Unflatten": _flatten,
     "ChannelShuffle": _channel_shuffle,
+    "MultiheadAttention": attention_module,
 }
 """Modules with geometry of their own, by ``torch.nn`` class name."""
 
@@ -236,6 +237,8 @@ def module_call(call: Call) -> Flow:
                               or (source.whole and not source.spatial())):
         return pointwise(call)
     result = map_module(call.module, call)
+    if isinstance(result, tuple):
+        return result  # type: ignore[return-value]  # the flows of several results
     if isinstance(result, Flow):
         return result
     if result is None:

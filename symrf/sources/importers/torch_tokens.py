@@ -145,14 +145,18 @@ def _merged(call: Call, live: list[Flow], dims: Dims, suffix: str = "") -> Flow:
     return merged.with_(shape=call.shape, dims=dims)
 
 
-def attention(call: Call) -> Flow:
-    """``F.scaled_dot_product_attention(q, k, v)``: each query reads every key."""
+def attention(call: Call, sequence: int = -2) -> Flow:
+    """``F.scaled_dot_product_attention(q, k, v)``: each query reads every key.
+
+    ``sequence`` is the keys' sequence dimension (``nn.MultiheadAttention``: 1 with
+    ``batch_first``, else 0).
+    """
     q, k, v = (call.flow(call.arg(i, name)) for i, name in enumerate(("query", "key", "value")))
     flows = [f for f in (q, k, v) if isinstance(f, Flow)]
     live = [f for f in flows if f.node is not None]
     dims = q.dims if isinstance(q, Flow) else (FEATURE,) * len(call.shape)
     keys = next((f for f in (k, v) if isinstance(f, Flow) and f.node is not None), None)
-    label = keys.dims[-2] if keys is not None and keys.shape[-2] > 1 else FEATURE
+    label = keys.dims[sequence] if keys is not None and keys.shape[sequence] > 1 else FEATURE
     if any(f.whole for f in live) or label == TOKENS:
         return call.mix(live, dims)
     if label >= 0:
@@ -160,6 +164,18 @@ def attention(call: Call) -> Flow:
     if label == MIXED:
         raise call.unmapped(_windows(keys))  # type: ignore[arg-type]  # a Flow: MIXED came from it
     return _merged(call, live, dims)
+
+
+def attention_module(module: Any, call: Call) -> tuple[Flow, Flow | None]:
+    """``nn.MultiheadAttention``: the output and (if asked for) the attention weights."""
+    first = bool(getattr(module, "batch_first", False))
+    out = attention(call, 1 if first else 0)
+    meta = call.node.meta.get("tensor_meta")
+    second = meta[1] if isinstance(meta, list | tuple) and len(meta) > 1 else None
+    shape = tuple(getattr(second, "shape", ()))
+    if not shape:
+        return out, None
+    return out, out.with_(shape=shape, dims=(FEATURE,) * len(shape))
 
 
 def _windows(flow: Flow) -> str:
