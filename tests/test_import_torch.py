@@ -613,3 +613,21 @@ def test_multihead_attention_reads_the_whole_input():
     report = symrf.evaluate(from_torch(model, input_size=32), input_size=32)
     assert (report.jump, report.size) == (4, 8)
     check_whole(model, 32, global_context="exclude")
+
+
+class _Subsampled(torch.nn.Module):
+    """LeViT subsamples its queries by slicing: ``x[:, :, ::2, ::3]``."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Conv2d(3, 4, 3)
+        self.b = torch.nn.Conv2d(4, 4, 3)
+
+    def forward(self, x):
+        return self.b(self.a(x)[:, :, ::2, ::3])
+
+
+def test_a_strided_slice_subsamples():
+    report = symrf.evaluate(from_torch(_Subsampled(), input_size=17), input_size=17)
+    assert [(f.rf, f.jump) for f in report.axes] == [(7, 2), (9, 3)]
+    check(_Subsampled().eval(), 40, small=16, axes=(0, 1))

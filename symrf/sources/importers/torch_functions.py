@@ -200,7 +200,7 @@ def getitem(call: Call) -> Any:
         fill = len(whole.dims) - (len(items) - 1 - items.count(None))
         items[at: at + 1] = [slice(None)] * fill
     dims: list[int] = []
-    lefts, rights = [0] * call.axes, [0] * call.axes
+    lefts, rights, steps = [0] * call.axes, [0] * call.axes, [1] * call.axes
     position, extra, dropped = 0, whole.extra, False
     for item in items:
         if item is None:
@@ -224,10 +224,19 @@ def getitem(call: Call) -> Any:
             lefts[label], rights[label] = start, length - stop
             dims.append(label)
             continue
+        if isinstance(item, slice) and isinstance(item.step, int) and item.step > 1 \
+                and item.indices(length)[0] == 0:
+            steps[label] = item.step  # x[:, ::2]: unit x reads 2x
+            dims.append(label)
+            continue
         raise call.unmapped(f"indexes spatial axis {label} with {item!r}")
     dims.extend(whole.dims[position:])
     if dropped:
         return picked_class_token(call, whole, tuple(dims))
+    if any(s > 1 for s in steps):
+        if any(lefts + rights):
+            raise call.unmapped("crops some spatial axes and subsamples others")
+        return call.emit(Conv(kernel=1, stride=call.squeeze(steps)), dims=tuple(dims))
     if not any(lefts + rights):
         return call.alias(tuple(dims), extra=extra)
     return call.emit(Crop(left=call.squeeze(lefts), right=call.squeeze(rights)), dims=tuple(dims))

@@ -223,16 +223,21 @@ _TABLE: dict[str, Mapping] = {
 """Modules with geometry of their own, by ``torch.nn`` class name."""
 
 
+_WINDOWS = frozenset({"_ConvNd", "_MaxPoolNd", "_AvgPoolNd"})
+"""Base classes of the modules that slide a window (convolutions and pools)."""
+
+
 def module_call(call: Call) -> Flow:
     """Map one module call to the Flow of its result.
 
-    A module applied to a tensor whose positions were all pooled away (ECA's ``Conv1d``
-    over the channels of a pooled vector), or to one every entry of which reads the whole
-    map and whose positions are not laid out as a grid (a convolution over attention's
-    heads), keeps its input's field: a row, no geometry.
+    A convolution or pool applied to a tensor whose positions were all pooled away (ECA's
+    ``Conv1d`` over the channels of a pooled vector), or to one every entry of which reads
+    the whole map and whose positions are not laid out as a grid (a convolution over
+    attention's heads), keeps its input's field: a row, no geometry.
     """
     source = call.source
-    if source is not None and source.node is not None and len(call.shape) == len(
+    windows = {kind.__name__ for kind in type(call.module).__mro__} & _WINDOWS
+    if windows and source is not None and source.node is not None and len(call.shape) == len(
             source.dims) and ((source.reduced and not source.positions())
                               or (source.whole and not source.spatial())):
         return pointwise(call)
