@@ -33,7 +33,8 @@ from symrf.layers.resample import ConvTranspose, PixelShuffle, PixelUnshuffle
 from symrf.layers.window import AvgPool, Conv, MaxPool
 from symrf.sources.importers.torch_axes import Flow, is_position
 from symrf.sources.importers.torch_build import Call, pointwise
-from symrf.sources.importers.torch_functions import adaptive, interpolation, pad, pool, reshaped
+from symrf.sources.importers.torch_functions import adaptive, interpolation, pad, pool
+from symrf.sources.importers.torch_layout import reshaped
 from symrf.sources.importers.torch_tokens import attention_module, linear
 
 Mapping = Callable[[Any, Call], "Layer | Flow | tuple[Flow | None, ...] | None"]
