@@ -173,7 +173,8 @@ def test_torchvision_vit_with_multihead_attention():
                                       r"them across dimensions: windowed attention\)")),
     ("mobilevit_xxs", (r"module 'stages.2.1' \(MobileVitBlock\) .* has no receptive-field "
                        r"mapping; map its class")),
-    ("levit_128s", r"indexes spatial axis 0 with slice\(None, None, 2\)"),
+    ("levit_128s", (r"mixes the positions of maps of different sizes \(7x7 and 14x14: "
+                    r"attention between grids\)")),
 ])
 def test_what_symrf_does_not_follow_is_refused_with_the_reason(name, message):
     with pytest.raises(symrf.SpecError, match=message):

@@ -233,6 +233,11 @@ class Call:
         layers compose; an input that already reads the whole map needs no new row.
         """
         live = [f for f in flows if f.node is not None]
+        grids = {tuple(f.size(axis) for axis in range(self.axes)) for f in live if not f.reduced}
+        if len(grids) > 1:
+            shown = " and ".join("x".join(map(str, grid)) for grid in sorted(grids))
+            raise self.unmapped(f"mixes the positions of maps of different sizes ({shown}: "
+                                "attention between grids), whose fields do not share a jump")
         if any(f.whole for f in live) or not live:  # the union already reads everything
             merged = self.builder.merge(self, flows, Merge.CONCAT)
             return merged.with_(shape=self.shape, dims=dims, whole=bool(live))
