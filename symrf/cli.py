@@ -65,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     analyze.add_argument("target", help=_TARGET)
     analyze.add_argument("--upto", metavar="ROW", help=_UPTO)
+    _torch_options(analyze)
     analyze.add_argument(
         "--set", action="append", default=[], metavar="NAME=VALUE",
         help="give a symbol a value (an integer or expression); repeatable",
@@ -88,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cover.add_argument("target", help=_TARGET)
     cover.add_argument("--upto", metavar="ROW", help=_UPTO)
+    _torch_options(cover)
     cover.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     cover.add_argument("--input", metavar="SIZE", help="input size (required unless the spec "
                        "gives one)")
@@ -97,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     solve.add_argument("target", help=_TARGET)
     solve.add_argument("--upto", metavar="ROW", help=_UPTO)
+    _torch_options(solve)
     solve.add_argument("--for", dest="unknowns", action="append", required=True,
                        metavar="NAME", help="an unknown (a symbol of the spec, or n_in); "
                        "repeatable")
@@ -124,6 +127,7 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("-o", "--output", required=True, metavar="FILE",
                          help="the spec to write: *.toml or *.json")
     convert.add_argument("--upto", metavar="ROW", help=_UPTO)
+    _torch_options(convert)
     convert.add_argument("--input", metavar="SIZE", help="input size to record in the spec")
     figure = verbs.add_parser(
         "figure", help="draw a figure (index, growth, field, coverage, period, erf) to a file")
@@ -132,6 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     figure.add_argument("-o", "--output", required=True, metavar="FILE",
                         help="the figure to write: *.svg, *.png or *.pdf")
     figure.add_argument("--upto", metavar="ROW", help=_UPTO)
+    _torch_options(figure)
     figure.add_argument("--input", metavar="SIZE", help="input size")
     figure.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     figure.add_argument("--unit", action="append", default=[], metavar="X|ROW,COLUMN",
@@ -141,6 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         "erf", help="effective receptive field: exact path counts and closed-form width")
     erf.add_argument("target", help=_TARGET)
     erf.add_argument("--upto", metavar="ROW", help=_UPTO)
+    _torch_options(erf)
     erf.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     erf.add_argument("--input", metavar="SIZE",
                      help="input size (the central unit; padding carries no paths)")
@@ -215,6 +221,32 @@ def read_unit(text: str | None) -> tuple[int, ...] | None:
     return tuple(int(part) for part in parts)
 
 
+def read_shape(text: str | None) -> tuple[int, ...] | None:
+    """``--example-shape C,H,W``: a PyTorch model's input shape without the batch.
+
+    >>> read_shape("3,224,224"), read_shape(None)
+    ((3, 224, 224), None)
+    """
+    if text is None:
+        return None
+    parts = text.split(",")
+    whole = all(re.fullmatch(r"[0-9]{1,30}", p.strip(), re.ASCII) for p in parts)
+    if not 2 <= len(parts) <= 4 or not whole or 0 in (int(p) for p in parts):
+        raise SymrfError(f"--example-shape {text!r}: expected channels and one to three "
+                         "spatial sizes, positive whole numbers, e.g. --example-shape 3,224,224.")
+    return tuple(int(p) for p in parts)
+
+
+def _torch_options(parser: argparse.ArgumentParser) -> None:
+    """The options of PyTorch targets (package.module:attr)."""
+    parser.add_argument("--output-name", metavar="NAME",
+                        help="PyTorch: the output to analyse when the model returns several "
+                        "(its index, key or dotted path)")
+    parser.add_argument("--example-shape", metavar="C,H,W",
+                        help="PyTorch: the input's shape without the batch, where symrf cannot "
+                        "tell it from the first convolution")
+
+
 def read_ranges(texts: Sequence[str]) -> dict[str, tuple[int, int]]:
     """``--range NAME=LO..HI`` options.
 
@@ -250,7 +282,8 @@ def run(argv: Sequence[str]) -> str:
     if args.verb == "schema":
         return json.dumps(json_schema(), indent=2)
     given = read_size(args.input)
-    spec = sources.read(args.target, args.upto, given)
+    spec = sources.read(args.target, args.upto, given, output=args.output_name,
+                        example_shape=read_shape(args.example_shape))
     size = given if given is not None else spec.input_size
     if args.verb == "solve" and "n_in" in args.unknowns and args.input is None:
         size = None  # solving for the input size replaces the spec's

@@ -9,6 +9,12 @@ cancel). ``detach_context=True`` cuts global context instead of following it: st
 GroupNorm/InstanceNorm and every global average pool are detached, so only local paths
 remain (symrf's ``global_context="exclude"``).
 
+Functional calls are linearised too, while the model runs (:class:`_Functional`, a torch
+function mode): ``F.max_pool*`` reads its windows as an average, a global max over the
+positions (``x.amax((2, 3))``, ``F.adaptive_max_pool2d(x, 1)``) as a mean, and with
+``detach_context`` every reduction of all positions of an ``(N, C, *spatial)`` tensor
+(timm's ``x.mean((2, 3), keepdim=True)`` squeeze-and-excitation) is detached.
+
 For each unit asked for, :func:`hulls` returns the hull ``(left, right)`` of the non-zero
 gradient along one axis (``None`` when the unit reads nothing). Units are batched: batch
 element ``i`` carries unit ``i``, so one backward pass reads them all.
@@ -18,12 +24,13 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch.overrides import TorchFunctionMode
 
 ACTIVATIONS = (nn.ReLU, nn.ReLU6, nn.GELU, nn.SiLU, nn.Hardswish, nn.Hardsigmoid, nn.Sigmoid,
                nn.Tanh, nn.LeakyReLU, nn.ELU, nn.Mish)
@@ -75,6 +82,79 @@ class _DetachedGroupNorm(nn.Module):
         return out * self.weight.view(1, -1, *extra) + self.bias.view(1, -1, *extra)
 
 
+class _Functional(TorchFunctionMode):
+    """Functional max pooling as window means; global reductions averaged, maybe detached."""
+
+    def __init__(self, detach: bool) -> None:
+        super().__init__()
+        self.detach = detach
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):  # type: ignore[no-untyped-def]
+        kwargs = kwargs or {}
+        name = getattr(func, "__name__", "").lstrip("_")
+        x = args[0] if args and isinstance(args[0], torch.Tensor) else None
+        if x is not None and name.startswith("max_pool") and name[-2:] in ("1d", "2d", "3d"):
+            return _max_pool_as_mean(x, name, args, kwargs)
+        whole = x is not None and _pools_every_position(name, x, args, kwargs)
+        if whole and name in ("amax", "adaptive_max_pool1d", "adaptive_max_pool2d",
+                              "adaptive_max_pool3d"):
+            func = torch.Tensor.mean if name == "amax" else getattr(
+                F, name.replace("max", "avg"))
+            kwargs = {("dim" if k == "dim" else k): v for k, v in kwargs.items()
+                      if k in ("dim", "keepdim", "output_size")}
+        result = func(*args, **kwargs)
+        return result.detach() if whole and self.detach else result
+
+
+def _max_pool_as_mean(x: torch.Tensor, name: str, args: tuple, kwargs: dict) -> torch.Tensor:
+    """A max pool's windows (kernel, stride, padding, dilation, ceil mode) as a mean."""
+    parameters = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+    given = dict(zip(parameters, args[1:], strict=False))
+    given.update({k: v for k, v in kwargs.items() if k in parameters})
+    axes = int(name[-2])
+    pool = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[axes - 1](
+        given["kernel_size"], given.get("stride") or None, given.get("padding", 0),
+        given.get("dilation", 1), ceil_mode=bool(given.get("ceil_mode", False)))
+    dilated = pool.dilation not in (1, (1,) * axes)
+    if dilated:
+        return _WindowMean(pool)(x)
+    average = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[axes - 1]
+    return average(x, pool.kernel_size, pool.stride, pool.padding, pool.ceil_mode, True)
+
+
+_REDUCTIONS = ("mean", "sum", "amax", "amin", "std", "var")
+
+
+def _pools_every_position(name: str, x: torch.Tensor, args: tuple, kwargs: dict) -> bool:
+    """Whether a call reduces every position of an ``(N, C, *spatial)`` tensor."""
+    if x.dim() < 3 or math.prod(x.shape[2:]) == 1:
+        return False
+    if name.startswith("adaptive_") and name[-2:] in ("1d", "2d", "3d"):
+        size = args[1] if len(args) > 1 else kwargs.get("output_size")
+        sizes = size if isinstance(size, tuple | list) else (size,)
+        return all(s == 1 for s in sizes)
+    if name not in _REDUCTIONS:
+        return False
+    dim = args[1] if len(args) > 1 else kwargs.get("dim")
+    if dim is None or isinstance(dim, bool):
+        return False
+    dims = {int(d) % x.dim() for d in (dim if isinstance(dim, tuple | list) else (dim,))}
+    return dims == set(range(2, x.dim()))
+
+
+class _Linearised(nn.Module):
+    """The linearised copy, run under :class:`_Functional`."""
+
+    def __init__(self, model: nn.Module, detach: bool) -> None:
+        super().__init__()
+        self.model = model
+        self.detach = detach
+
+    def forward(self, *args: object, **kwargs: object) -> object:
+        with _Functional(self.detach):
+            return self.model(*args, **kwargs)
+
+
 def linearised(model: nn.Module, *, detach_context: bool = False, seed: int = 0) -> nn.Module:
     """A copy of ``model`` whose input gradients show its dependency pattern."""
     generator = torch.Generator().manual_seed(seed)
@@ -94,7 +174,7 @@ def linearised(model: nn.Module, *, detach_context: bool = False, seed: int = 0)
         if isinstance(module, nn.modules.batchnorm._BatchNorm):
             module.running_mean.zero_()
             module.running_var.fill_(1.0)
-    return copied
+    return _Linearised(copied, detach_context)
 
 
 def _replacement(module: nn.Module, detach_context: bool) -> nn.Module | None:
@@ -125,20 +205,31 @@ def _set(root: nn.Module, name: str, value: nn.Module) -> None:
     setattr(root.get_submodule(parent) if parent else root, leaf, value)
 
 
-def _output(model: nn.Module, x: torch.Tensor, upto: str | None) -> torch.Tensor:
+Output = str | int | Callable[[object], torch.Tensor] | None
+"""Which output to read: a key, an index, or a function of the model's result (default: the
+tensor itself, ``out["out"]`` of a dict, the first of a tuple)."""
+
+
+def _output(model: nn.Module, x: torch.Tensor, upto: str | None,
+            output: Output = None) -> torch.Tensor:
+    root = model.model if isinstance(model, _Linearised) else model
     if upto is None:
         out = model(x)
     else:
         def stop(module: nn.Module, args: object, result: torch.Tensor) -> None:
             raise _Stop(result)
 
-        handle = model.get_submodule(upto).register_forward_hook(stop)
+        handle = root.get_submodule(upto).register_forward_hook(stop)
         try:
             model(x)
         except _Stop as stopped:
             out = stopped.value
         finally:
             handle.remove()
+    if callable(output):
+        return output(out)
+    if output is not None:
+        return out[output]
     if isinstance(out, dict):
         out = out["out"]
     if isinstance(out, tuple | list):
@@ -147,8 +238,8 @@ def _output(model: nn.Module, x: torch.Tensor, upto: str | None) -> torch.Tensor
 
 
 def hulls(model: nn.Module, shape: Sequence[int], units: Sequence[tuple[int, ...]], axis: int,
-          *, upto: str | None = None, dtype: torch.dtype = torch.float32,
-          seed: int = 1) -> list[tuple[int, int] | None]:
+          *, upto: str | None = None, output: Output = None,
+          dtype: torch.dtype = torch.float32, seed: int = 1) -> list[tuple[int, int] | None]:
     """Hull along spatial ``axis`` of the input gradient of each output unit.
 
     Args:
@@ -158,11 +249,12 @@ def hulls(model: nn.Module, shape: Sequence[int], units: Sequence[tuple[int, ...
             positions, such as a classifier's output).
         axis: The spatial axis to read.
         upto: A submodule whose output is the map of interest (the forward stops there).
+        output: Which of the model's outputs to read (a key, an index or a function).
     """
     generator = torch.Generator().manual_seed(seed)
     base = torch.rand((1, *shape), generator=generator, dtype=dtype) + 1.0
     x = base.repeat(len(units), *([1] * len(shape))).requires_grad_(True)
-    out = _output(model.to(dtype), x, upto)
+    out = _output(model.to(dtype), x, upto, output)
     picked = []
     for i, unit in enumerate(units):
         value = out[i]
@@ -181,14 +273,15 @@ def hulls(model: nn.Module, shape: Sequence[int], units: Sequence[tuple[int, ...
     return found
 
 
-def out_shape(model: nn.Module, shape: Sequence[int], upto: str | None = None) -> tuple[int, ...]:
+def out_shape(model: nn.Module, shape: Sequence[int], upto: str | None = None,
+              output: Output = None) -> tuple[int, ...]:
     """The output shape for one input of ``shape`` (no batch)."""
     with torch.no_grad():
-        return tuple(_output(model, torch.ones((1, *shape)), upto).shape[1:])
+        return tuple(_output(model, torch.ones((1, *shape)), upto, output).shape[1:])
 
 
 def truth(model: nn.Module, shape: Sequence[int], axis: int, *, upto: str | None = None,
-          detach: bool = True, period: int = 1) -> tuple:
+          detach: bool = True, period: int = 1, output: Output = None) -> tuple:
     """``(rf, rf_min, jump, left of unit 0, central hull, input length)`` along ``axis``.
 
     The central unit ``c`` (a multiple of ``period``) and the ``period`` units after it give
@@ -196,7 +289,7 @@ def truth(model: nn.Module, shape: Sequence[int], axis: int, *, upto: str | None
     period, divided by it) and the left edge of unit 0 by extrapolation (``c`` steps back).
     """
     copied = linearised(model, detach_context=detach)
-    spatial = out_shape(copied, shape, upto)[1:]
+    spatial = out_shape(copied, shape, upto, output)[1:]
     centre = [n // 2 for n in spatial]
     c = (spatial[axis] // 2 // period) * period if spatial else 0
     units = []
@@ -205,7 +298,7 @@ def truth(model: nn.Module, shape: Sequence[int], axis: int, *, upto: str | None
         if spatial:
             unit[axis] = x
         units.append(tuple(unit))
-    found = hulls(copied, shape, units, axis, upto=upto)
+    found = hulls(copied, shape, units, axis, upto=upto, output=output)
     sizes = [0 if h is None else h[1] - h[0] + 1 for h in found[:period]]
     j = next(j for j in range(period) if found[j] is not None)  # a unit that reads something
     first, later = found[j], found[j + period]

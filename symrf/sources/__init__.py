@@ -35,8 +35,12 @@ _MODULE = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_][\w.]*")
 """``package.module:attr``: a PyTorch module, module class or factory."""
 
 
-def read(target: str, upto: str | None = None, input_size: Param | None = None) -> Spec:
+def read(target: str, upto: str | None = None, input_size: Param | None = None, *,
+         output: str | None = None, example_shape: tuple[int, ...] | None = None) -> Spec:
     """The network named by ``target``, cut after the row (or module) ``upto`` if given.
+
+    ``output`` (one of a PyTorch model's outputs) and ``example_shape`` (its input's shape,
+    ``(C, H, W)``) apply to PyTorch targets only.
 
     Raises:
         SpecError: The target is no file, model or module symrf can read.
@@ -50,8 +54,15 @@ def read(target: str, upto: str | None = None, input_size: Param | None = None) 
 
         return load_onnx_target(target, upto=upto, input_size=input_size)
     if not _exists(target) and _MODULE.fullmatch(target):
-        net = load_torch_target(target, upto=upto, input_size=input_size)
+        net = load_torch_target(target, upto=upto, input_size=input_size,
+                                output=output, example_shape=example_shape)
+        if input_size is None and example_shape is not None:
+            spatial = example_shape[1:]
+            input_size = spatial[0] if len(set(spatial)) == 1 else spatial
         return Spec(target.rpartition(":")[2], network(net), input_size)
+    if output is not None or example_shape is not None:
+        raise SpecError(f"--output-name and --example-shape apply to PyTorch targets "
+                        f"(package.module:attr), not to {_short(target)!r}.")
     if target in zoo.MODELS and not _exists(target):
         spec = Spec(target, network(zoo.build(target)))
     elif not _exists(target) and suffix == "":

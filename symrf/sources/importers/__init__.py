@@ -15,8 +15,8 @@ def from_onnx(path_or_model: Any, *, input_size: object = None, upto: str | None
               global_context: str = "exclude") -> Any:
     """Read an ONNX model (a path or an ``onnx.ModelProto``) as a symrf network.
 
-    The importer (:func:`symrf.sources.importers.onnx.from_onnx`, which documents every argument) and
-    numpy load only when this is called, so ``import symrf`` stays light.
+    The importer (:func:`symrf.sources.importers.onnx.from_onnx`, which documents every
+    argument) and numpy load only when this is called, so ``import symrf`` stays light.
 
     >>> from_onnx("missing.onnx")  # doctest: +ELLIPSIS
     Traceback (most recent call last):

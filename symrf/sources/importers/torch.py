@@ -22,11 +22,11 @@ import importlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from symrf.errors import SpecError
+from symrf.errors import SpecError, SymrfError
 from symrf.layers.base import Layer
 from symrf.layers.compose import Sequential
-from symrf.sources.importers import torch_modules
-from symrf.sources.importers.torch_axes import BATCH, FEATURE, Flow
+from symrf.sources.importers import torch_modules, torch_timm
+from symrf.sources.importers.torch_axes import BATCH, FEATURE, MIXED, Flow
 from symrf.sources.importers.torch_build import Builder, Call, UnmappedError, as_network
 from symrf.sources.importers.torch_functions import function_call
 from symrf.sources.importers.torch_modules import module_call
@@ -49,6 +49,7 @@ def _torch() -> Any:
     if not getattr(torch_modules, "_LOADED", False):
         torch_modules.builtins()
         torch_modules._LOADED = True  # type: ignore[attr-defined]  # a module-level flag, set once
+    torch_timm.install()  # timm's SAME layers, once timm has been imported
     return torch
 
 
@@ -79,6 +80,7 @@ def from_torch(
     global_context: str = "exclude",
     leaf_modules: Iterable[type | str] = (),
     example_input: Any = None,
+    output: str | int | None = None,
 ) -> Layer:
     """The symrf network of a PyTorch module (a ``Sequential`` or a ``Graph``).
 
@@ -93,12 +95,17 @@ def from_torch(
             the whole map).
         leaf_modules: Module types or qualified names kept whole (they need a mapping,
             see :func:`register`).
-        example_input: A tensor to trace with (default: ones of the first layer's
+        example_input: A tensor to trace with (default: ones of the first convolution's
             channels and ``input_size``).
+        output: Which output to analyse when the model returns several (a tuple, list or
+            dict of tensors): its index (``1`` or ``"1"``), its key (``"out"``), or a path
+            into nested results (``"1.aux"``). A model with several outputs and no
+            ``output=`` is refused with a message listing them: symrf never picks one.
 
     Raises:
         SpecError: The model does not trace, or a call has no mapping (the message names the
-            call and its source line, and says how to mark it a leaf or register it).
+            call and its source line, and says how to mark it a leaf or register it); the
+            model returns several outputs and ``output=`` names none of them.
 
     >>> import torch, symrf
     >>> model = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=2), torch.nn.ReLU(),
@@ -113,45 +120,91 @@ def from_torch(
             f"global_context is {global_context!r}; use 'exclude' (the local field, the "
             "default) or 'include' (whole-input dependencies)."
         )
-    graph, example = trace(torch, module, input_size, leaf_modules, example_input, upto)
+    if upto is not None and output is not None:
+        raise SpecError(f"give upto= or output=, not both (upto={upto!r} ends the network "
+                        f"at that module, whatever the model returns).")
+    leaves = tuple(leaf_modules)
+    try:
+        return _import(torch, module, input_size, upto, global_context, leaves,
+                       example_input, output)
+    except UnmappedError:  # again, recording source lines for the message
+        return _import(torch, module, input_size, upto, global_context, leaves,
+                       example_input, output, lines=True)
+
+
+def _import(torch: Any, module: Any, input_size: Any, upto: str | None, global_context: str,
+            leaves: tuple[type | str, ...], example_input: Any, output: str | int | None,
+            lines: bool = False) -> Layer:
+    graph, example = trace(torch, module, input_size, leaves, example_input, upto, lines)
     axes = example.dim() - 2
     builder = Builder(axes=axes, include=global_context == "include",
                       isotropic=len(set(example.shape[2:])) <= 1)
-    output = _walk(builder, graph, example, upto)
+    outputs = _walk(builder, graph, example, upto)
     name = type(module).__name__
-    if upto is not None and output == "":
-        output = _resolve(builder, upto)
-    network = as_network(builder, output, name)
+    if upto is not None:
+        end = outputs[""] if outputs.get("") else _resolve(builder, upto)
+    else:
+        end = _chosen(outputs, output)
+    network = as_network(builder, end, name)
     if upto is not None and hasattr(network, "upto"):
-        network = network.upto(output)
+        network = network.upto(end)
     elif upto is not None:
         names = [layer.name for layer in network.layers]  # type: ignore[attr-defined]  # not a Graph: a Sequential
 
-        network = Sequential(*network.layers[: names.index(output) + 1],  # type: ignore[attr-defined]  # a Sequential
+        network = Sequential(*network.layers[: names.index(end) + 1],  # type: ignore[attr-defined]  # a Sequential
                              name=name)
     return network
 
 
-def _walk(builder: Builder, graph: Any, example: Any, upto: str | None = None) -> str:
-    """Map every node (up to ``upto``); return the row of the output's first tensor."""
+def _chosen(outputs: dict[str, str], output: str | int | None) -> str:
+    """The row of the output to analyse: the only one, or the one ``output`` names."""
+    if not outputs:
+        raise SpecError("the model's output does not depend on its input's positions.")
+    listed = ", ".join(f"{key} ({row})" for key, row in list(outputs.items())[:12]) + (
+        ", ..." if len(outputs) > 12 else "")
+    if output is not None:
+        key = str(output)
+        if key not in outputs:
+            raise SpecError(f"output={output!r} names no output of the model; its outputs "
+                            f"(name and row): {listed}.")
+        row = outputs[key]
+    elif len(set(outputs.values())) > 1:
+        raise SpecError(
+            f"the model returns {len(outputs)} outputs: {listed}; symrf analyses one: pick "
+            "it with output=NAME (command line: --output-name NAME)."
+        )
+    else:
+        row = next(iter(outputs.values()))
+    if row == "input":
+        raise SpecError("the output chosen is the model's input itself; there is nothing to "
+                        "analyse.")
+    return row
+
+
+def _walk(builder: Builder, graph: Any, example: Any, upto: str | None = None) -> dict[str, str]:
+    """Map every node (up to ``upto``); return each input-dependent output's row by name.
+
+    Names are paths into the returned value: ``""`` for a single tensor, the index or key
+    for a tuple, list or dict (``"0"``, ``"out"``), dotted when nested (``"1.aux"``). With
+    ``upto``, the only name is ``""``: the last row inside ``upto`` ("" if none yet).
+    """
     modules = dict(graph.owning_module.named_modules())
     used: dict[str, int] = {}
-    output: Any = None
+    output: dict[str, str] = {}
     last = ""
     for node in graph.nodes:
         if (upto is not None and last and node.op not in ("placeholder", "get_attr", "output")
                 and not within(node, upto)):
-            return last
+            return {"": last}
         if node.op == "placeholder":
-            if output is not None or builder.flows:
+            if builder.flows:
                 builder.flows[node.name] = None
                 continue
             dims = (BATCH, FEATURE, *range(example.dim() - 2))
             builder.flows[node.name] = Flow("input", tuple(example.shape), dims)
-            output = None
             continue
         if node.op == "output":
-            output = _first_flow(builder, node.args[0])
+            output = _outputs(builder, node.args[0])
             continue
         if node.op == "get_attr":
             builder.flows[node.name] = _constant(node)
@@ -168,16 +221,25 @@ def _walk(builder: Builder, graph: Any, example: Any, upto: str | None = None) -
             used[name] = count + 1
             name = f"{name}:{count}" if count else name
         call = _call(builder, node, source, module, name)
-        builder.flows[node.name] = module_call(call) if module is not None else \
-            function_call(call)
+        builder.flows[node.name] = _mapped(call)
         builder.aliases.setdefault(node.name, _row(builder.flows[node.name]) or "input")
         if upto is not None and within(node, upto):
             last = _row(builder.flows[node.name]) or last
     if upto is not None:
-        return last
-    if output is None or output.node in (None, "input"):
-        raise SpecError("the model's output does not depend on its input's positions.")
-    return str(output.node)
+        return {"": last}
+    return output
+
+
+def _mapped(call: Call) -> Any:
+    """The call's result; arguments a handler cannot read are refused, never a traceback."""
+    try:
+        return module_call(call) if call.module is not None else function_call(call)
+    except SymrfError:
+        raise
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError) as error:
+        reason = " ".join(str(error).split())[:200]
+        raise call.unmapped(f"has arguments symrf cannot read ({type(error).__name__}: "
+                            f"{reason})") from None
 
 
 def _call(builder: Builder, node: Any, source: Flow | None, module: Any,
@@ -226,17 +288,41 @@ def _constant(node: Any) -> Flow | None:
     return None
 
 
-def _first_flow(builder: Builder, value: Any) -> Flow | None:
+def _outputs(builder: Builder, value: Any, path: str = "") -> dict[str, str]:
+    """The row of each input-dependent tensor in a returned value, by its path."""
     if hasattr(value, "op"):
         flow = builder.flows.get(value.name)
-        return flow[0] if isinstance(flow, tuple) else flow
-    items = value.values() if isinstance(value, dict) else value
-    if isinstance(items, Iterable) and not isinstance(items, str):
-        for item in items:
-            found = _first_flow(builder, item)
-            if found is not None and found.node is not None:
-                return found
-    return None
+        if isinstance(flow, tuple):
+            return {k: v for i, item in enumerate(flow)
+                    for k, v in _flow_output(item, _join(path, i)).items()}
+        return _flow_output(flow, path)
+    if isinstance(value, dict):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list | tuple):
+        items = enumerate(value)
+    else:
+        return {}
+    found: dict[str, str] = {}
+    for key, item in items:
+        found.update(_outputs(builder, item, _join(path, key)))
+    return found
+
+
+def _flow_output(flow: Any, path: str) -> dict[str, str]:
+    if not isinstance(flow, Flow) or flow.node is None:
+        return {}
+    if MIXED in flow.dims and not flow.whole and not flow.reduced:
+        where = f"output {path!r}" if path else "the output"
+        raise SpecError(
+            f"{where} holds positions mixed with other dimensions (by {flow.mixed!r}): each "
+            "of its entries reads its own position, which one field per map cannot say; "
+            f"analyse the map before it (upto={flow.node!r})."
+        )
+    return {path: str(flow.node)}
+
+
+def _join(path: str, key: object) -> str:
+    return f"{path}.{key}" if path else str(key)
 
 
 def _resolve(builder: Builder, upto: str) -> str:
@@ -259,8 +345,13 @@ def _resolve(builder: Builder, upto: str) -> str:
 
 
 def load_torch_target(text: str, *, upto: str | None = None,
-                      input_size: int | Sequence[int] | None = None) -> Layer:
+                      input_size: int | Sequence[int] | None = None,
+                      output: str | None = None,
+                      example_shape: Sequence[int] | None = None) -> Layer:
     """The network of ``package.module:attr``: a module instance, class or factory.
+
+    ``example_shape`` is the traced input's shape without the batch, ``(C, H, W)``
+    (the command line's ``--example-shape``); ``output`` picks one of several outputs.
 
     >>> net = load_torch_target("torch.nn:Identity")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -300,4 +391,15 @@ def load_torch_target(text: str, *, upto: str | None = None,
                             f"{message}.") from None
     if not isinstance(found, torch.nn.Module):
         raise SpecError(f"torch target {text!r} gave a {type(found).__name__}, not a module.")
-    return from_torch(found, upto=upto, input_size=input_size)
+    example = None
+    if example_shape is not None:
+        spatial = list(example_shape[1:])
+        given = list(input_size) if isinstance(input_size, list | tuple) else \
+            [input_size] * len(spatial)
+        if input_size is not None and given != spatial:
+            raise SpecError(f"--input {input_size} and --example-shape "
+                            f"{','.join(map(str, example_shape))} disagree on the input size; "
+                            "give one of them.")
+        example = torch.ones(1, *example_shape)
+    return from_torch(found, upto=upto, input_size=input_size, output=output,
+                      example_input=example)

@@ -22,7 +22,7 @@ from symrf.layers.context import Context
 from symrf.layers.graph import INPUT, Graph, Node
 from symrf.layers.parallel import Merge
 from symrf.layers.pointwise import Identity
-from symrf.sources.importers.torch_axes import Dims, Flow, broadcast
+from symrf.sources.importers.torch_axes import MIXED, TOKENS, Dims, Flow, broadcast
 
 
 class UnmappedError(SpecError):
@@ -48,24 +48,31 @@ class Builder:
         self.nodes.append(Node(name, (source.node or INPUT,), layer))
         return name
 
-    def merge(self, call: Call, flows: Sequence[Flow], mode: Merge) -> Flow:
+    def merge(self, call: Call, flows: Sequence[Flow], mode: Merge,
+              shape: tuple[int, ...] | None = None) -> Flow:
         """A merge of traced tensors: add, multiply, concatenate, ...
 
         Constants drop out; tensors whose positions were pooled away (``reduced``) entering a
         local map are global context; a merge of a single local input is a relabelling.
+        ``shape`` is the merged tensor's (default: the call's result).
         """
+        shape = call.shape if shape is None else shape
         live = [f for f in flows if f.node is not None]
         local = [f for f in live if not f.reduced]
-        dims = broadcast(live or flows, call.shape)
+        dims = broadcast(live or flows, shape)
         if not local:
             if not live:
-                return Flow(None, call.shape, dims)
+                return Flow(None, shape, dims)
             names = tuple(dict.fromkeys(str(f.node) for f in live))
             if len(names) == 1:
-                return live[0].with_(shape=call.shape, dims=dims)
+                return live[0].with_(shape=shape, dims=dims)
             self.nodes.append(Node(call.name, names, merge=mode))
-            return Flow(call.name, call.shape, dims, reduced=True)
+            return Flow(call.name, shape, dims, reduced=True)
         sources = tuple(dict.fromkeys(f.node for f in local))
+        first = local[0]
+        flags = {"whole": any(f.whole for f in local), "extra": max(f.extra for f in local),
+                 "grid": next((f.grid for f in local if f.grid), ()),
+                 "mixed": next((f.mixed for f in local if f.mixed), "")}
         for flow in local[1:]:
             if any(flow.size(axis) != local[0].size(axis) for axis in range(self.axes)):
                 raise call.unmapped(
@@ -75,9 +82,9 @@ class Builder:
         context = len(local) < len(live)
         if not context:
             if len(sources) == 1:
-                return local[0].with_(shape=call.shape, dims=dims)
+                return first.with_(shape=shape, dims=dims, **flags)
             self.nodes.append(Node(call.name, sources, merge=mode))  # type: ignore[arg-type]  # sources: node names
-            return Flow(call.name, call.shape, dims)
+            return Flow(call.name, shape, dims, **flags)  # type: ignore[arg-type]  # the flags by name
         call.name = call.owner_name()
         if not self.include:  # listed where the figures leave it out
             self.context.append(call.name)
@@ -86,7 +93,7 @@ class Builder:
             self.nodes.append(Node(joined, sources, merge=mode))  # type: ignore[arg-type]  # sources: node names
             sources = (joined,)
         self.nodes.append(Node(call.name, sources, Context(include=self.include)))  # type: ignore[arg-type]  # sources: node names
-        return Flow(call.name, call.shape, dims)
+        return Flow(call.name, shape, dims, **flags)  # type: ignore[arg-type]  # the flags by name
 
 
 @dataclass
@@ -113,10 +120,14 @@ class Call:
         return self.builder.flows.get(value.name) if hasattr(value, "op") else None
 
     def arg(self, index: int, keyword: str, default: Any = None) -> Any:
-        """An argument by position or keyword."""
+        """An argument by position or keyword; sizes computed by the model are numbers.
+
+        ``F.pad(x, (0, pad_w))`` with ``pad_w`` computed from ``x.shape`` gets its value
+        from shape propagation (tensor arguments stay ``torch.fx`` nodes).
+        """
         if index < len(self.node.args):
-            return self.node.args[index]
-        return self.node.kwargs.get(keyword, default)
+            return concrete(self.node.args[index])
+        return concrete(self.node.kwargs.get(keyword, default))
 
     def spatial(self) -> dict[int, int]:
         """The source's spatial axes and their dimension positions."""
@@ -144,9 +155,21 @@ class Call:
         if sorted(labels) != list(range(self.axes)):
             raise self.unmapped(
                 f"works on dimensions {labels} of a tensor laid out as {_shown(source.dims)}, "
-                f"not on its {self.axes} spatial axes in order"
+                f"not on its {self.axes} spatial axes in order{self.why_not_a_grid()}"
             )
         return self.squeeze([items[labels.index(axis)] for axis in range(self.axes)])
+
+    def why_not_a_grid(self) -> str:
+        """Why the source's positions are not laid out as a grid ("" if they are)."""
+        source = self.require()
+        if MIXED in source.dims:
+            return (f" (positions were mixed with other dimensions by {source.mixed!r}; "
+                    "symrf follows a flatten of every spatial axis, in order, into one "
+                    "token dimension, and back)")
+        if TOKENS in source.dims:
+            return (" (its positions are a sequence of tokens: a window over the sequence "
+                    "reads across rows of the image)")
+        return ""
 
     def squeeze(self, values: Sequence[Any]) -> Any:
         """One value per axis, as a scalar when they agree and the input is square."""
@@ -166,8 +189,12 @@ class Call:
         """Add ``layer`` as this call's row; the result keeps the source's labels by default."""
         source = self.require()
         layer = _named(layer, self.name)
-        result = Flow(self.name, self.shape, dims if dims is not None else source.dims,
-                      source.reduced if reduced is None else reduced)
+        reduced = source.reduced if reduced is None else reduced
+        dims = dims if dims is not None else source.dims
+        keeps = not reduced and (source.whole or any(d in (TOKENS, MIXED) for d in dims))
+        result = source.with_(node=self.name, shape=self.shape, dims=dims, reduced=reduced,
+                              grid=source.grid if keeps else (),
+                              whole=source.whole and not reduced)
         self._check_lengths(layer, source, result)
         self.builder.add(self.name, source, layer)
         return result
@@ -187,17 +214,48 @@ class Call:
                     f"PyTorch gives {after} (input length {before})"
                 )
 
-    def alias(self, dims: Dims | None = None) -> Flow:
+    def alias(self, dims: Dims | None = None, **changes: Any) -> Flow:
         """No row: the result carries the source's field (an elementwise or layout call)."""
         source = self.source
         if source is None:
             return Flow(None, self.shape, dims or ())
         if source.node is not None:
             self.builder.aliases[self.name] = source.node
-        return source.with_(shape=self.shape, dims=dims if dims is not None else source.dims)
+        return source.with_(shape=self.shape, dims=dims if dims is not None else source.dims,
+                            **changes)
+
+    def mix(self, flows: Sequence[Flow], dims: Dims) -> Flow:
+        """An operation that mixes every position (attention, a Linear over the tokens).
+
+        Each entry of the result reads the whole map: a ``Context(include=True)`` row on
+        the union of the inputs' fields, whatever ``global_context`` says (this is the
+        network's main path, not a gate beside it). The map's grid is kept, so that later
+        layers compose; an input that already reads the whole map needs no new row.
+        """
+        live = [f for f in flows if f.node is not None]
+        grids = {tuple(f.size(axis) for axis in range(self.axes)) for f in live if not f.reduced}
+        if len(grids) > 1:
+            shown = " and ".join("x".join(map(str, grid)) for grid in sorted(grids))
+            raise self.unmapped(f"mixes the positions of maps of different sizes ({shown}: "
+                                "attention between grids), whose fields do not share a jump")
+        if any(f.whole for f in live) or not live:  # the union already reads everything
+            merged = self.builder.merge(self, flows, Merge.CONCAT)
+            return merged.with_(shape=self.shape, dims=dims, whole=bool(live))
+        name, self.name = self.name, f"{self.name}.inputs"
+        merged = self.builder.merge(self, flows, Merge.CONCAT)
+        self.name = name
+        grid = merged.grid or tuple(merged.size(axis) for axis in range(self.axes))
+        source = merged.with_(grid=grid)
+        self.builder.add(name, source, Context(include=True, name=name))
+        return source.with_(node=name, shape=self.shape, dims=dims, whole=True)
 
     def context(self) -> Flow:
-        """A layer whose statistics span the whole map (GroupNorm): a context row."""
+        """A layer whose statistics span the whole map (GroupNorm): a context row.
+
+        The row is named after the module whose output it is (``F.group_norm`` inside
+        timm's ``GroupNorm``), as a gate's merge is.
+        """
+        self.name = self.owner_name()
         if not self.builder.include:
             self.builder.context.append(self.name)
         return self.emit(Context(include=self.builder.include))
@@ -221,19 +279,46 @@ class Call:
         return UnmappedError(unmapped_message(self.node, self.module, problem))
 
 
+VALUE = "symrf_value"
+"""Key of ``node.meta`` holding a non-tensor result (an int computed from a shape)."""
+
+
+def concrete(value: Any) -> Any:
+    """``value`` with fx nodes of recorded numbers replaced by the numbers (recursively)."""
+    if hasattr(value, "op"):
+        return value.meta.get(VALUE, value)
+    if isinstance(value, slice):
+        return slice(concrete(value.start), concrete(value.stop), concrete(value.step))
+    if isinstance(value, list | tuple):
+        return type(value)(concrete(item) for item in value)
+    return value
+
+
 def unmapped_message(node: Any, module: Any, problem: str) -> str:
     """Say which call, where in the source, what is wrong and how to get past it."""
     what = (f"module {node.target!r} ({type(module).__name__})" if module is not None
             else f"call {node.name!r} ({_target(node)})")
     line = _source_line(node)
     where = f" at {line}" if line else ""
-    owner = _owner(node)
-    leaf = (f"mark the module that contains it a leaf (leaf_modules=[{owner!r}]) and "
-            if owner else "mark the module that contains it a leaf (leaf_modules=[...]) and ")
-    kind = type(module).__name__ if module is not None else "YourModule"
+    if module is not None:
+        return f"{what}{where} {problem}; {way_out(type(module).__name__)}"
+    owner, kind = _owner_module(node)
+    return f"{what}{where} {problem}; {way_out(kind or 'YourModule', owner)}"
+
+
+def way_out(kind: str, leaf: str = "") -> str:
+    """The fix for a module symrf cannot map: register its class (three lines of code).
+
+    >>> way_out("Blur", "encoder.blur")  # doctest: +ELLIPSIS
+    "keep module 'encoder.blur' whole (leaf_modules=['encoder.blur']) and map its class: ...
+    """
+    keep = f"keep module {leaf!r} whole (leaf_modules=[{leaf!r}]) and map its class" if leaf \
+        else ("mark the module that contains it a leaf (leaf_modules=[...]) and map its "
+              "class" if kind == "YourModule" else "map its class (it is then kept whole)")
     return (
-        f"{what}{where} {problem}; {leaf}register its receptive field with "
-        f"@symrf.sources.importers.torch.register({kind})."
+        f"{keep}: @symrf.sources.importers.torch.register({kind}) / def _(module, call): / "
+        "return symrf.Conv(kernel=..., stride=..., padding=...)  # or None where it keeps "
+        "every position"
     )
 
 
@@ -256,13 +341,21 @@ def _source_line(node: Any) -> str:
 
 
 def _owner(node: Any) -> str:
+    return _owner_module(node)[0]
+
+
+def _owner_module(node: Any) -> tuple[str, str]:
+    """The qualified name and class name of the innermost module running ``node``."""
     stack = node.meta.get("nn_module_stack") or {}
-    names = [path for path, _ in stack.values()] if stack else []
-    return names[-1] if names else ""
+    items = [(path, kind) for path, kind in stack.values()] if stack else []
+    if not items or not items[-1][0]:
+        return "", ""
+    path, kind = items[-1]
+    return path, getattr(kind, "__name__", str(kind).rpartition(".")[2].strip("'>"))
 
 
 def _shown(dims: Dims) -> str:
-    names = {-2: "batch", -1: "feature"}
+    names = {-2: "batch", -1: "feature", TOKENS: "tokens", MIXED: "mixed"}
     return "(" + ", ".join(names.get(d, f"space{d}") for d in dims) + ")"
 
 

@@ -14,12 +14,27 @@ from typing import Any
 
 from symrf.layers.base import Layer
 from symrf.layers.parallel import Merge
-from symrf.layers.pointwise import Crop, Identity, LayerNorm, Pad
+from symrf.layers.pointwise import Crop, LayerNorm, Pad
 from symrf.layers.resample import Mode, PixelShuffle, PixelUnshuffle, Upsample
-from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
+from symrf.layers.whole import AdaptivePool, GlobalPool
 from symrf.layers.window import AvgPool, Conv, MaxPool
-from symrf.sources.importers.torch_axes import BATCH, FEATURE, Flow, layout_after_view, permuted
+from symrf.sources.importers.torch_axes import (
+    FEATURE,
+    MIXED,
+    TOKENS,
+    Flow,
+    is_position,
+)
 from symrf.sources.importers.torch_build import Call, Handler
+from symrf.sources.importers.torch_layout import (
+    concatenate,
+    getitem,
+    permute,
+    reshaped,
+    split,
+    unsqueeze,
+)
+from symrf.sources.importers.torch_tokens import attention, linear, matmul
 
 _ELEMENTWISE = frozenset({
     "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_", "selu", "celu",
@@ -102,136 +117,48 @@ def arithmetic(call: Call) -> Flow:
     return call.builder.merge(call, flows, Merge.ADD)
 
 
-def concatenate(call: Call, stack: bool = False) -> Flow:
-    """``torch.cat``/``torch.stack`` along a non-spatial dimension."""
-    items = call.arg(0, "tensors")
-    dim = call.arg(1, "dim", 0)
-    flows = [f for f in (call.flow(a) for a in items) if isinstance(f, Flow)]
-    live = [f for f in flows if f.node is not None]
-    if live and not stack and live[0].dims[dim] >= 0:
-        raise call.unmapped(f"concatenates along spatial axis {live[0].dims[dim]}")
-    result = call.builder.merge(call, flows, Merge.CONCAT)
-    if stack:
-        dims = list(result.dims[: len(call.shape) - 1])
-        dims.insert(dim % len(call.shape), FEATURE)
-        result = result.with_(dims=tuple(dims))
-    return result
-
-
-def reshaped(call: Call) -> Flow:
-    """view/reshape/flatten: relabel, or a whole-input row where positions are mixed."""
-    source = call.require()
-    dims = layout_after_view(source.dims, source.shape, call.shape)
-    if dims is not None:
-        return call.alias(dims)
-    labels = tuple(BATCH if i == 0 and source.dims[0] == BATCH else FEATURE
-                   for i in range(len(call.shape)))
-    return call.emit(Linear(), dims=labels, reduced=True)
-
-
-def permute(call: Call) -> Flow:
-    """Permute / transpose / movedim: the labels move with the dimensions."""
-    source = call.require()
-    count = len(source.dims)
-    args = list(call.node.args[1:]) or list(call.node.kwargs.values())
-    target = call.node.target if isinstance(call.node.target, str) else call.node.target.__name__
-    if target in ("transpose", "swapaxes", "swapdims"):
-        order = list(range(count))
-        a, b = (int(x) % count for x in args[:2])
-        order[a], order[b] = order[b], order[a]
-    elif target == "movedim":
-        order = [i for i in range(count) if i != int(args[0]) % count]
-        order.insert(int(args[1]) % count, int(args[0]) % count)
-    else:
-        order = list(args[0]) if len(args) == 1 and isinstance(args[0], list | tuple) else args
-    return call.alias(permuted(source.dims, [int(i) for i in order]))
-
-
-def unsqueeze(call: Call) -> Flow:
-    """Insert or remove size-1 dimensions (a squeezed spatial axis of size 1 goes too)."""
-    source = call.require()
-    dims = layout_after_view(source.dims, source.shape, call.shape)
-    if dims is None:
-        raise call.unmapped("changes the layout in a way symrf cannot follow")
-    return call.alias(dims)
-
-
-def split(call: Call) -> tuple[Flow, ...]:
-    """Chunk / split / unbind along a non-spatial dimension: one flow per piece."""
-    source = call.require()
-    name = call.node.target if isinstance(call.node.target, str) else call.node.target.__name__
-    dim = call.arg(1 if name == "unbind" else 2, "dim", 0)
-    if source.dims[dim] >= 0:
-        raise call.unmapped(f"splits spatial axis {source.dims[dim]}")
-    shapes = [tuple(m.shape) for m in call.node.meta["tensor_meta"]]
-    if source.node is not None:
-        call.builder.aliases[call.name] = source.node
-    if name == "unbind":
-        dims = tuple(d for i, d in enumerate(source.dims) if i != dim % len(source.dims))
-        return tuple(source.with_(shape=s, dims=dims) for s in shapes)
-    return tuple(source.with_(shape=s) for s in shapes)
-
-
-def getitem(call: Call) -> Any:
-    """An element of a tuple result, or tensor indexing (channel slices, crops, None)."""
-    whole = call.flow(call.node.args[0])
-    index = call.node.args[1]
-    if isinstance(whole, tuple):
-        return whole[index]
-    if not isinstance(whole, Flow):
-        return None
-    items = list(index) if isinstance(index, tuple) else [index]
-    if Ellipsis in items:
-        at = items.index(Ellipsis)
-        fill = len(whole.dims) - (len(items) - 1 - items.count(None))
-        items[at: at + 1] = [slice(None)] * fill
-    dims: list[int] = []
-    lefts, rights = [0] * call.axes, [0] * call.axes
-    position = 0
-    for item in items:
-        if item is None:
-            dims.append(FEATURE)
-            continue
-        label, length = whole.dims[position], whole.shape[position]
-        position += 1
-        if label < 0:
-            if not isinstance(item, int):
-                dims.append(label)
-            continue
-        if isinstance(item, slice) and item.step in (None, 1):
-            start, stop, _ = item.indices(length)
-            lefts[label], rights[label] = start, length - stop
-            dims.append(label)
-            continue
-        raise call.unmapped(f"indexes spatial axis {label} with {item!r}")
-    dims.extend(whole.dims[position:])
-    if not any(lefts + rights):
-        return call.alias(tuple(dims))
-    return call.emit(Crop(left=call.squeeze(lefts), right=call.squeeze(rights)), dims=tuple(dims))
+_REDUCTION_ARGS = {"std": (1, 3), "var": (1, 3), "norm": (2, 3)}
+"""Positions of ``dim`` and ``keepdim`` where they are not the 2nd and 3rd arguments."""
 
 
 def reduction(call: Call) -> Any:
-    """mean/sum/amax/... over some dimensions: spatial ones make a pooling row."""
+    """mean/sum/amax/... over some dimensions: spatial ones make a pooling row.
+
+    With ``keepdim`` the reduced dimensions keep their labels (a spatial axis of length 1):
+    an SE gate's ``x.mean((2, 3), keepdim=True)`` is then a 1x1 map, as after
+    ``AdaptiveAvgPool2d(1)``, and the gate multiplying it back is global context.
+    """
     source = call.require()
-    dim = call.arg(1, "dim", None)
-    keep = bool(call.arg(2, "keepdim", False))
+    target = call.node.target if isinstance(call.node.target, str) else call.node.target.__name__
+    at, keep_at = _REDUCTION_ARGS.get(target, (1, 2))
+    dim = call.arg(at, "dim", None)
+    keep = bool(call.arg(keep_at, "keepdim", False))
     count = len(source.dims)
     reduced = range(count) if dim is None else [
         int(d) % count for d in (dim if isinstance(dim, list | tuple) else [dim])]
     spatial = {source.dims[d] for d in reduced if source.dims[d] >= 0}
-    dims = tuple(FEATURE if d in reduced else label for d, label in enumerate(source.dims)
-                 ) if keep else tuple(label for d, label in enumerate(source.dims)
-                                      if d not in reduced)
-    if dim is None:
+    held = {source.dims[d] for d in reduced if source.dims[d] in (TOKENS, MIXED)
+            and source.shape[d] > 1}
+    if MIXED in held and not set(source.positions()) <= set(reduced):
+        raise call.unmapped(f"reduces part of the positions ({source.mixed!r} split them "
+                            "across dimensions)")
+    if held:
+        spatial = set(range(call.axes))
+    if keep:
+        dims = tuple(FEATURE if d in reduced and label in (TOKENS, MIXED) else label
+                     for d, label in enumerate(source.dims))
+    elif dim is None:
         dims = ()
+    else:
+        dims = tuple(label for d, label in enumerate(source.dims) if d not in reduced)
     names = {"max", "min", "median", "mode", "kthvalue", "sort"}
-    target = call.node.target if isinstance(call.node.target, str) else call.node.target.__name__
+    outputs = [1 if axis in spatial else source.size(axis) for axis in range(call.axes)]
     if not any(source.size(axis) > 1 for axis in spatial):
         result = call.alias(dims)
-    elif len(spatial) == call.axes:
-        result = call.emit(GlobalPool(), dims=dims, reduced=True)
+    elif all(output == 1 for output in outputs):
+        result = call.emit(GlobalPool() if len(spatial) == call.axes else
+                           AdaptivePool(output=call.squeeze(outputs)), dims=dims, reduced=True)
     else:
-        outputs = [1 if axis in spatial else source.size(axis) for axis in range(call.axes)]
         result = call.emit(AdaptivePool(output=call.squeeze(outputs)), dims=dims)
     pair = target in names and dim is not None
     return (result, result) if pair else result
@@ -300,22 +227,24 @@ def _pool(kind: type[MaxPool | AvgPool]) -> Handler:
 def _layer_norm(call: Call) -> Flow:
     source = call.require()
     count = len(call.arg(1, "normalized_shape"))
-    if any(label >= 0 for label in source.dims[len(source.dims) - count:]):
+    if not source.whole and any(map(is_position, source.dims[len(source.dims) - count:])):
         return call.context()
     return call.emit(LayerNorm())
+
+
+def _normalize(call: Call) -> Flow:
+    """``F.normalize(x, p, dim)``: statistics over positions are global context."""
+    source = call.require()
+    dim = call.arg(2, "dim", 1)
+    return call.context() if is_position(source.dims[dim]) and not source.whole \
+        else call.alias()
 
 
 def _softmax(call: Call) -> Flow:
     source = call.require()
     dim = call.arg(1, "dim", -1)
-    return call.context() if source.dims[dim] >= 0 else call.alias()
-
-
-def _linear(call: Call) -> Flow:
-    source = call.require()
-    if source.dims[-1] >= 0 and source.shape[-1] > 1:
-        raise call.unmapped(f"is a linear map over spatial axis {source.dims[-1]}")
-    return call.emit(Linear() if not source.spatial() else Identity())
+    return call.context() if is_position(source.dims[dim]) and not source.whole \
+        else call.alias()
 
 
 def _expand(call: Call) -> Flow:
@@ -342,7 +271,7 @@ FUNCTIONS: dict[str, Handler] = {
     "cat": concatenate, "concat": concatenate, "concatenate": concatenate,
     "stack": lambda call: concatenate(call, stack=True),
     "flatten": reshaped, "view": reshaped, "reshape": reshaped, "unflatten": reshaped,
-    "view_as": reshaped,
+    "view_as": reshaped, "reshape_as": reshaped,
     "permute": permute, "transpose": permute, "swapaxes": permute, "swapdims": permute,
     "movedim": permute,
     "unsqueeze": unsqueeze, "squeeze": unsqueeze,
@@ -367,8 +296,9 @@ FUNCTIONS: dict[str, Handler] = {
     "conv1d": conv, "conv2d": conv, "conv3d": conv,
     "layer_norm": _layer_norm,
     "group_norm": lambda call: call.context(), "instance_norm": lambda call: call.context(),
-    "softmax": _softmax, "log_softmax": _softmax,
-    "linear": _linear,
+    "softmax": _softmax, "log_softmax": _softmax, "normalize": _normalize,
+    "linear": linear, "matmul": matmul, "bmm": matmul,
+    "scaled_dot_product_attention": attention,
     "expand": _expand, "expand_as": _expand,
     "size": _none, "dim": _none, "numel": _none, "getattr": _none,
 }

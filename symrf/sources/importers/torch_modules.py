@@ -30,20 +30,21 @@ from symrf.layers.pointwise import (
     Tanh,
 )
 from symrf.layers.resample import ConvTranspose, PixelShuffle, PixelUnshuffle
-from symrf.layers.whole import Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool
-from symrf.sources.importers.torch_axes import Flow
+from symrf.sources.importers.torch_axes import Flow, is_position
 from symrf.sources.importers.torch_build import Call, pointwise
-from symrf.sources.importers.torch_functions import adaptive, interpolation, pad, pool, reshaped
+from symrf.sources.importers.torch_functions import adaptive, interpolation, pad, pool
+from symrf.sources.importers.torch_layout import reshaped
+from symrf.sources.importers.torch_tokens import attention_module, linear
 
-Mapping = Callable[[Any, Call], "Layer | Flow | None"]
+Mapping = Callable[[Any, Call], "Layer | Flow | tuple[Flow | None, ...] | None"]
 
 _USER: set[type] = set()
 """Module types registered from outside: leaves of the trace."""
 
 
 @functools.singledispatch
-def map_module(module: Any, call: Call) -> Layer | Flow | None:
+def map_module(module: Any, call: Call) -> Layer | Flow | tuple[Flow | None, ...] | None:
     """The layer of one module call (dispatch on the module's type)."""
     raise call.unmapped("has no receptive-field mapping")
 
@@ -154,19 +155,13 @@ def _upsample(module: Any, call: Call) -> Flow:
 
 
 def _linear(module: Any, call: Call) -> Layer | Flow:
-    source = call.require()
-    if source.dims[-1] >= 0 and source.shape[-1] > 1:
-        raise call.unmapped(
-            f"is a Linear over spatial axis {source.dims[-1]} (it mixes positions along one "
-            "axis only)"
-        )
-    return Linear() if not source.spatial() else Identity()
+    return linear(call)
 
 
 def _layer_norm(module: Any, call: Call) -> Layer | Flow:
     source = call.require()
     count = len(module.normalized_shape)
-    if any(label >= 0 for label in source.dims[len(source.dims) - count:]):
+    if not source.whole and any(map(is_position, source.dims[len(source.dims) - count:])):
         return call.context()
     return LayerNorm()
 
@@ -180,7 +175,7 @@ def _norm_with_statistics(module: Any, call: Call) -> Layer | Flow:
 def _softmax(module: Any, call: Call) -> Layer | Flow:
     source = call.require()
     dim = module.dim if module.dim is not None else len(source.dims) - 1
-    return call.context() if source.dims[dim] >= 0 else Identity()
+    return call.context() if is_position(source.dims[dim]) and not source.whole else Identity()
 
 
 def _flatten(module: Any, call: Call) -> Flow:
@@ -224,13 +219,32 @@ _TABLE: dict[str, Mapping] = {
     "Softmax LogSoftmax Softmin": _softmax,
     "Flatten Unflatten": _flatten,
     "ChannelShuffle": _channel_shuffle,
+    "MultiheadAttention": attention_module,
 }
 """Modules with geometry of their own, by ``torch.nn`` class name."""
 
 
+_WINDOWS = frozenset({"_ConvNd", "_MaxPoolNd", "_AvgPoolNd"})
+"""Base classes of the modules that slide a window (convolutions and pools)."""
+
+
 def module_call(call: Call) -> Flow:
-    """Map one module call to the Flow of its result."""
+    """Map one module call to the Flow of its result.
+
+    A convolution or pool applied to a tensor whose positions were all pooled away (ECA's
+    ``Conv1d`` over the channels of a pooled vector), or to one every entry of which reads
+    the whole map and whose positions are not laid out as a grid (a convolution over
+    attention's heads), keeps its input's field: a row, no geometry.
+    """
+    source = call.source
+    windows = {kind.__name__ for kind in type(call.module).__mro__} & _WINDOWS
+    if windows and source is not None and source.node is not None and len(call.shape) == len(
+            source.dims) and ((source.reduced and not source.positions())
+                              or (source.whole and not source.spatial())):
+        return pointwise(call)
     result = map_module(call.module, call)
+    if isinstance(result, tuple):
+        return result  # type: ignore[return-value]  # the flows of several results
     if isinstance(result, Flow):
         return result
     if result is None:
