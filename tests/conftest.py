@@ -1,7 +1,8 @@
 """Test configuration: slow tests, hypothesis profiles, and torchvision beside a CPU torch.
 
 Tests marked ``slow`` (the heaviest property tests and regression cases, listed in
-tests/README.md) are skipped unless ``--runslow`` is given; CI (``.ci/run``) runs them after the default run.
+tests/README.md) are skipped unless ``--runslow`` is given; CI (``.ci/run``) runs them after
+the default run.
 
 CI runs hypothesis derandomized, so a green run is reproducible. Locally the examples stay
 random (each run explores new networks); set ``HYPOTHESIS_PROFILE=ci`` to replay exactly what

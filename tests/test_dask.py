@@ -1,7 +1,8 @@
 """Searches split over a Dask cluster give the single-process answers, and fail in one line.
 
 One ``LocalCluster`` of two worker processes on loopback serves the whole module. The block
-laws (:func:`symrf.solve.search.scan_block` and :func:`symrf.solve.search.merge`) need no Dask and run
+laws (:func:`symrf.solve.search.scan_block` and :func:`symrf.solve.search.merge`) need no Dask
+and run
 without it.
 """
 

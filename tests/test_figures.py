@@ -207,7 +207,8 @@ def test_svg_is_byte_identical_across_renders(kind, target, size):
 
 
 def test_svg_is_byte_identical_across_processes(tmp_path):
-    script = ("import symrf, symrf.render.figures as f; net = symrf.Sequential(symrf.Conv(kernel=3, "
+    script = ("import symrf, symrf.render.figures as f; "
+              "net = symrf.Sequential(symrf.Conv(kernel=3, "
               "stride=2, name='conv1'), symrf.Conv(kernel=2, name='conv2'), name='seed'); "
               "print(f.svg_text(f.figure(net, 'index', input_size=5)), end='')")
     other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

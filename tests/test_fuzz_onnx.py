@@ -700,9 +700,9 @@ def test_the_large_file_reader_refuses_junk_with_one_line(data):
 _OPS = sorted(__import__("symrf.sources.importers.onnx", fromlist=["OPS"]).OPS)
 """Every op type the importer has a handler for."""
 
-_TEXT = st.one_of(st.sampled_from(sorted({s for values in __import__(
-    "symrf.sources.importers.onnx_check", fromlist=["SPELLINGS"]).SPELLINGS.values() for s in values})),
-    st.text(max_size=8))
+_SPELLINGS = __import__("symrf.sources.importers.onnx_check", fromlist=["SPELLINGS"]).SPELLINGS
+_TEXT = st.one_of(st.sampled_from(sorted({s for values in _SPELLINGS.values() for s in values})),
+                  st.text(max_size=8))
 _INTS = st.lists(st.integers(-3, 9), max_size=6)
 _VALUES: dict[int, Any] = {
     1: st.floats(allow_nan=True, allow_infinity=True, width=32),

@@ -207,7 +207,7 @@ class Shifts:
         return self._periodic[layer]
 
     def union(self, maps: list[IntervalMap]) -> IntervalMap:
-        """As :func:`symrf.maths.algebra.union`, with ends and offsets decided on the terms' bounds."""
+        """As :func:`symrf.maths.algebra.union`, ends and offsets decided on the terms' bounds."""
         lo = self._extreme([m.lo for m in maps], -1)
         hi = self._extreme([m.hi for m in maps], 1)
         centres = [m.lo + divide(m.width, 2) for m in maps]
