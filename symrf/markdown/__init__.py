@@ -164,7 +164,7 @@ def render(block: Block, site: Site) -> str:
 
 
 def _source(block: Block, site: Site) -> Any:
-    """The :class:`~.spec.Spec` a block names, cut after ``upto`` and sized by ``input``."""
+    """The ``Spec`` a block names, cut after ``upto`` and sized by ``input``."""
     given = [key for key in _NETWORK_KEYS if key in block.options]
     given += ["an inline spec after ---"] if block.body is not None else []
     if len(given) != 1:

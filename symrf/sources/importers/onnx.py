@@ -198,7 +198,7 @@ def _network(graph: Graph) -> Graph | Sequential:
 
 
 def load_onnx_target(path: str, *, upto: str | None = None, input_size: object = None) -> Any:
-    """The command line's reader of ``symrf analyze model.onnx``: a :class:`~.spec.Spec`.
+    """The command line's reader of ``symrf analyze model.onnx``: a ``Spec``.
 
     The spec's input size is ``input_size`` when given, else the model's static spatial
     lengths (None when some are symbolic).
