@@ -1,7 +1,7 @@
 r"""A Python-Markdown extension: ```` ```symrf ```` blocks rendered from symrf at build time.
 
 A face, like ``symrf.cli``: it runs the command line's parser on a page's blocks, inside
-the page sandbox, and renders with the render floor.
+the page sandbox (:mod:`symrf.markdown.sandbox`), and renders with the render floor.
 ``markdown_extensions: [symrf.markdown]`` names it in an mkdocs.yml.
 
 A page shows symrf's output by asking for it instead of pasting it, so the output cannot go
