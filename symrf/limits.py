@@ -105,8 +105,9 @@ MAX_COVERAGE = 1_000_000
 """Longest input (in pixels) whose per-pixel coverage is computed, and most holes listed."""
 
 MAX_FIGURE_READS = 5_000_000
-"""Most unit visits of the exact engine one figure may ask for (phases of position-dependent
-fields times the units each reads, over the rows the figure draws): two or three seconds.
+"""Most unit visits a figure's own walks back to the input may take (the units the coverage
+and index pictures follow, over the rows they draw): two or three seconds. The exact
+engine's evaluation of the rows is bounded by its own budgets.
 Estimated from one phase per row before any figure is drawn
 (:func:`symrf.render.figures.budget.visits`), so a larger request is refused at once."""
 

@@ -82,6 +82,7 @@ def reference_field(net: Layer, size: int | None, result_size: Scalar | None = N
 
     >>> from symrf.layers.resample import Upsample
     >>> from symrf.layers.window import Conv
+    >>> from symrf.layers.compose import Sequential
     >>> reference_field(Sequential(Upsample(factor=2), Conv(kernel=2)), None).rf_min
     1
 

@@ -167,23 +167,13 @@ def _units(units: object) -> list[int | tuple[int, int]] | None:
 
 def _check_work(drawn: Subject, kind: Kind, axis: int) -> None:
     """Refuse, before drawing, a figure whose exact fields would take more than seconds."""
-    if kind is Kind.ERF:
-        return  # symrf.erf plans its own work
-    if kind is Kind.FIELD:
-        for one in {0, 1} if drawn.axes > 1 else {0}:
-            net, size = drawn.along(one)
-            visits(net, size, every_row=False)
-        return
+    if kind not in (Kind.COVERAGE, Kind.INDEX):
+        return  # symrf.erf and the exact engine plan their own work
     net, size = drawn.along(axis)
-    if kind is Kind.PERIOD:
-        visits(net, size, every_row=False)
-    elif kind is Kind.GROWTH:
-        visits(net, size, every_row=True)
-    elif kind is Kind.COVERAGE:  # two dependency sets per row for coverage, one for the strip
+    if kind is Kind.COVERAGE:  # two dependency sets per row for coverage, one for the strip
         visits(net, size, every_row=True, reads=3)
-    else:  # the index picture: up to MAX_UNITS units a row, inputs tried one by one
-        visits(net, size, every_row=True, reads=index.MAX_UNITS,
-               repeats=index.MAX_UNITS + 1 if size is None else 1)
+    else:  # the index picture: up to MAX_UNITS units a row
+        visits(net, size, every_row=True, reads=index.MAX_UNITS)
 
 
 def write_figure(target: Target, kind: str, output: str, *, input_size: object = None,

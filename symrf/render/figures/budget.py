@@ -1,17 +1,18 @@
 """The work a figure asks of the exact engine, estimated before any of it is done.
 
-Where upsampling makes fields depend on position, the exact engine enumerates ``2*Q`` phases
-of a feature map (``Q``, the product of the upsampling factors so far) and follows each back
-to the input (:mod:`symrf.engine.exact`). A figure that reads every row (``growth``, ``coverage``,
-``index``) does that once per row, and the ``coverage`` and ``index`` pictures follow units of
-every row back themselves. :func:`visits` follows one phase of each such row, counting the
-unit visits as the engine does, multiplies by the phases and units, and refuses at once past
+The exact engine plans its own tables and refuses past its budgets before it builds any
+(:mod:`symrf.engine.phases`), so evaluating every row costs a figure nothing to check here.
+What a figure adds is its own walks: the ``coverage`` and ``index`` pictures follow units of
+every row back to the input (:func:`symrf.engine.exact.dependencies`), ``2*Q`` phases of a
+feature map after upsampling (``Q``, the product of the upsampling factors so far).
+:func:`visits` follows one phase of each such row, counting the unit visits as the engine
+does, multiplies by the units asked for, and refuses at once past
 :data:`~symrf.limits.MAX_FIGURE_READS` rather than after seconds of work.
 
 >>> import symrf
 >>> net = symrf.Sequential(symrf.Upsample(factor=2), symrf.Conv(kernel=3))
->>> visits(net, None, every_row=True)
-31
+>>> visits(net, None, every_row=True), visits(net, None, every_row=True, reads=3)
+(0, 30)
 """
 
 from __future__ import annotations
@@ -49,28 +50,24 @@ def phases(net: Sequential | Graph) -> list[int]:
     return found
 
 
-def visits(net: Sequential | Graph, size: int | None, *, every_row: bool, repeats: int = 1,
-           reads: int = 0) -> int:
-    """The unit visits the exact engine will make for ``net``'s rows, or a refusal.
+def visits(net: Sequential | Graph, size: int | None, *, every_row: bool, reads: int = 0) -> int:
+    """The unit visits a figure's own walks will make through ``net``'s rows, or a refusal.
 
     Args:
         net: The one-axis network drawn.
         size: Its input length, if known.
-        every_row: Whether the figure evaluates every row (else only the output's).
-        repeats: How many times the figure evaluates the network.
+        every_row: Whether the figure walks every row (else none: only the output is read).
         reads: The dependency sets the figure itself asks of each row (one phase each).
 
     Raises:
         TooLargeError: Past :data:`~symrf.limits.MAX_FIGURE_READS`, as soon as it is known.
     """
     found = phases(net)
-    last = len(found) - 1
     total = 0
     for index, period in enumerate(found):
         if period > MAX_PHASES:
             return total  # the engine refuses such a period at once, with its own message
-        evaluated = period > 1 and (every_row or index == last)
-        walks = (2 * period * repeats if evaluated else 0) + (reads if every_row else 0)
+        walks = reads if every_row else 0
         if walks == 0:
             continue
         probe = _Probe((MAX_FIGURE_READS - total) // walks)
@@ -78,10 +75,9 @@ def visits(net: Sequential | Graph, size: int | None, *, every_row: bool, repeat
             dependencies(prefix(net, index), size, {0}, probe)
         except TooLargeError:
             probe.spent = probe.limit + 1
-        scans = (repeats if evaluated else 0) + (reads if every_row else 0)
-        total += scans * probe.scan + walks * (probe.spent - probe.scan)
+        total += reads * probe.scan + walks * (probe.spent - probe.scan)
         if total > MAX_FIGURE_READS:
-            why = (f"{period} phases of position-dependent fields" if evaluated
+            why = (f"the input pixels each row reads, over {period} phases" if period > 1
                    else "the input pixels each row reads")
             raise TooLargeError(
                 f"the figure would need {total} or more unit visits of the exact engine "
