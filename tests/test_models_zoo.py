@@ -186,33 +186,39 @@ def _smp():
 
 
 SEGMENTATION = {  # architecture -> the refusal expected today, or None (exact)
-    "Unet": (symrf.TooLargeError, "the exact dependency sets need more than"),
-    "UnetPlusPlus": (symrf.TooLargeError, "the exact dependency sets need more than"),
-    "MAnet": (symrf.TooLargeError, "the exact dependency sets need more than"),
-    "DeepLabV3": (symrf.TooLargeError, "the exact dependency sets need more than"),
-    "FPN": (symrf.NetworkError, "branches disagree on jump"),
-    "DeepLabV3Plus": (symrf.NetworkError, "branches disagree on jump"),
+    "Unet": None,
+    "UnetPlusPlus": None,
+    "MAnet": None,
+    "DeepLabV3": None,
+    "FPN": None,
+    "DeepLabV3Plus": None,
     "PSPNet": (symrf.SpecError, r"resizes \(3, 3\) to \(28, 28\), not by whole factors"),
     "UPerNet": (symrf.SpecError, r"resizes \(2, 2\) to \(7, 7\), not by whole factors"),
 }
-"""The exact engine's budget, and align-corners merges and fractional resizes, belong to the
-issue on the exact engine at segmentation scale: when it lands, these become exact and are
-checked against autograd here."""
+"""The exact engine runs decoders in linear time and merges branches of different jumps
+(issue 22); the PyTorch importer does not yet map resizes by fractional factors to
+``Resize`` (PSPNet's and UPerNet's pyramid pooling)."""
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("arch", sorted(SEGMENTATION))
 def test_segmentation_models_import(arch):
     """Every smp architecture with a ResNet-34 encoder imports; the figures are checked
-    against autograd, or the refusal is one the exact engine (not the importer) makes."""
+    against autograd, or the refusal is the one stated above."""
     segmentation = _smp()
     network = getattr(segmentation, arch)(encoder_name="resnet34", encoder_weights=None).eval()
-    kind, message = SEGMENTATION[arch]
+    expected = SEGMENTATION[arch]
     try:
-        symrf.evaluate(from_torch(network, input_size=224), input_size=224)
-    except kind as error:
-        assert re.search(message, str(error)), str(error)
-        pytest.xfail(f"{arch}: refused by the exact engine's limits ({message})")
+        report = symrf.evaluate(from_torch(network, input_size=224), input_size=224)
+    except symrf.SymrfError as error:
+        assert expected is not None, str(error)
+        kind, message = expected
+        assert isinstance(error, kind) and re.search(message, str(error)), str(error)
+        pytest.xfail(f"{arch}: refused ({message})")
+    assert expected is None, f"{arch} was expected to be refused"
+    if report.jump is None:  # branches of different jumps: no period, no common jump
+        pytest.xfail(f"{arch}: no period; the per-unit hull of the centre unit is not "
+                     "reported yet (issue 22): not compared with autograd")
     check_whole(network, 224, global_context="exclude")
 
 
