@@ -10,6 +10,10 @@ symbols. Three ways to get rf, jump and left for a few assignments:
 - ``symrf.evaluate(net, **values)`` per assignment (no sympy arithmetic at all).
 
 sympy's cache is cleared before each repeat, so every repeat pays a first call's cost.
+
+(c) measures substitution itself (issue 19): ``symrf.evaluate(net, **values)`` on chains of
+100 and 10,000 layers with their own ``k_i``, ``s_i``, against ``evaluate`` of the same
+chain built with numbers (once as built, once including building it), in one run.
 Run: ``python benchmarks/numeric_vs_sympy.py``.
 """
 
@@ -126,11 +130,48 @@ def compare(title: str, net: symrf.Sequential, count: int, subs_repeat: int) -> 
           f"derive+xreplace / evaluate = {xreplace_total / numeric_total:.1f}x")
 
 
+def with_numbers(count: int, values: dict[str, int]) -> symrf.Sequential:
+    """The chain of :func:`kernels_and_strides` built with ``values`` in place of symbols."""
+    return symrf.Sequential(*(
+        symrf.Conv(kernel=values[f"k{i}"], stride=values[f"s{i}"], padding=1)
+        for i in range(count)
+    ))
+
+
+def substitution(count: int) -> None:
+    """evaluate with values vs evaluate of the chain built with numbers (same figures)."""
+    net = kernels_and_strides(count)
+    values = assignments(net, 1)[0]
+    repeat = 5 if count <= 1000 else 2
+    built: list[symrf.Sequential] = []
+
+    def build() -> None:  # untimed: a fresh network, so evaluate pays its first call
+        cold()
+        built[:] = [with_numbers(count, values)]
+
+    given = best_of(lambda: symrf.evaluate(net, **values), repeat=repeat, setup=cold)
+    first = best_of(lambda: symrf.evaluate(built[0]), repeat=repeat, setup=build)
+    again = best_of(lambda: symrf.evaluate(built[0]), repeat=repeat)
+    fresh = best_of(lambda: symrf.evaluate(with_numbers(count, values)), repeat=repeat,
+                    setup=cold)
+    if numeric(net, values) != tuple(int(symrf.evaluate(built[0]).figure(f)) for f in FIGURES):
+        raise SystemExit(f"MISMATCH in substitution at {count} layers")
+    print(f"(c) {count} layers, {2 * count} symbols: evaluate with values = "
+          f"{given / first:.1f}x evaluate of the chain built with numbers (first call), "
+          f"{given / fresh:.1f}x building it and evaluating")
+    show("evaluate(net, **values)", given)
+    show("evaluate(built with numbers), first call", first)
+    show("evaluate(built with numbers), again", again)
+    show("build with numbers + evaluate", fresh)
+
+
 def main() -> None:
     print(f"numeric_vs_sympy: {LAYERS}-layer chains, figures {', '.join(FIGURES)}")
     compare("a: kernels k0..k99 symbolic", kernels_only(LAYERS), count=5, subs_repeat=3)
     compare("b: kernels k0..k99 and strides s0..s99 symbolic", kernels_and_strides(LAYERS),
             count=2, subs_repeat=2)
+    for count in (LAYERS, 10_000):
+        substitution(count)
 
 
 if __name__ == "__main__":

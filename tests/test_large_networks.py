@@ -11,6 +11,9 @@ import json
 import random
 
 import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import symrf
 from symrf.engine import analyze
@@ -105,3 +108,32 @@ def test_formula_text_is_what_str_prints_for_every_row():
     figures = [row.figure(f) for row in report.layers for f in ("rf", "left", "right", "size")]
     assert [formula_text(v) for v in figures] == [str(v) for v in figures]
     assert [formula_text(v) for v in reversed(figures)] == [str(v) for v in reversed(figures)]
+
+
+_SYMBOLS = [*symrf.symbols("k0 k1 s0 s1 s2 p0 n_in"), sympy.Dummy("d"), sympy.Symbol("x")]
+
+
+@st.composite
+def _formulas(draw, nested=True):
+    """Sums of products as the engines build them: coefficients, powers, nested sums, floors."""
+    terms = []
+    for _ in range(draw(st.integers(1, 4))):
+        factors = [draw(st.sampled_from([1, -1, 2, -3, sympy.Rational(1, 2),
+                                         sympy.Rational(-3, 4)]))]
+        for _ in range(draw(st.integers(0, 4))):
+            base = draw(st.sampled_from(_SYMBOLS))
+            kind = draw(st.integers(0, 6 if nested else 4))
+            factors.append([base, base**2, base**-1, base**-2, sympy.floor(base / 2),
+                            lambda: draw(_formulas(nested=False)),
+                            lambda: 1 / draw(_formulas(nested=False))][kind])
+            if callable(factors[-1]):
+                factors[-1] = factors[-1]()
+        terms.append(sympy.Mul(*factors))
+    return sympy.Add(*terms)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_formulas(), min_size=1, max_size=4))
+def test_formula_text_is_what_str_prints_for_any_formula(formulas):
+    # Printed in turn, as an exporter prints rows: later formulas reuse what earlier ones kept.
+    assert [formula_text(value) for value in formulas] == [str(value) for value in formulas]

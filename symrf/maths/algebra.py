@@ -107,10 +107,9 @@ class IntervalMap:
         spread = self.spread
         if spread != 0:  # the largest of spread * scale**i for i < times
             spread = maximum(spread, spread * self.scale ** (times - 1))
-        return IntervalMap(
-            self.scale**times, self.lo * series, self.width * series, self.narrow * series, spread,
-            self.exact,
-        )
+        width = self.width * series
+        narrow = width if self.narrow is self.width else self.narrow * series  # one path: once
+        return IntervalMap(self.scale**times, self.lo * series, width, narrow, spread, self.exact)
 
     @property
     def hi(self) -> Scalar:

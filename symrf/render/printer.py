@@ -19,6 +19,7 @@ from typing import Any
 
 import sympy
 from sympy.core.exprtools import decompose_power
+from sympy.core.mul import _keep_coeff
 from sympy.core.sorting import default_sort_key
 from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
@@ -38,6 +39,7 @@ class _SharedPrinter(StrPrinter):
         self.terms: dict[sympy.Basic, tuple | None] = {}
         self.keys: dict[sympy.Basic, Any] = {}
         self.precedences: dict[sympy.Basic, int] = {}
+        self.entries: dict[sympy.Basic, tuple] = {}
 
     def clear(self) -> None:
         """Forget every text, term, key and precedence (a cold start; a full memory)."""
@@ -45,14 +47,16 @@ class _SharedPrinter(StrPrinter):
         self.terms.clear()
         self.keys.clear()
         self.precedences.clear()
+        self.entries.clear()
 
     def _print(self, expr: Any, **options: Any) -> str:
         if options or not isinstance(expr, sympy.Basic):
             return str(super()._print(expr, **options))
         text = self.texts.get(expr)
         if text is None:
-            if len(self.texts) + len(self.terms) + len(self.keys) >= _REMEMBERED:
-                self.clear()  # (as many precedences as texts)
+            if len(self.texts) + len(self.terms) + len(self.keys) + len(self.entries) \
+                    >= _REMEMBERED:
+                self.clear()  # (no more precedences than texts)
             text = self.texts[expr] = str(super()._print(expr))
         return text
 
@@ -71,6 +75,51 @@ class _SharedPrinter(StrPrinter):
         if found < level or (not strict and found <= level):
             return f"({self._print(item)})"
         return self._print(item)
+
+    def _print_Mul(self, expr: Any) -> str:
+        """As :meth:`StrPrinter._print_Mul` for an evaluated commutative product.
+
+        The factors are put in order with remembered sort keys, and a plain symbol is
+        printed as its name (never in parentheses); a power other than ``1/x``, a
+        non-commuting or unevaluated product is left to sympy.
+        """
+        whole, args = expr, expr.args
+        if not expr.is_commutative or args[0] is sympy.S.One or any(  # unevaluated
+                isinstance(arg, sympy.Number) or (arg.is_Pow and arg.base.is_Integer
+                                                  and arg.exp.is_Integer) for arg in args[1:]):
+            return str(super()._print_Mul(expr))
+        prec = self._precedence(expr)
+        coeff, rest = expr.as_coeff_Mul()
+        sign = ""
+        if coeff < 0:
+            expr, sign = _keep_coeff(-coeff, rest), "-"
+        factors = list(expr.args) if expr.is_Mul else [expr]
+        factors.sort(key=self._key)
+        above: list[Any] = []
+        below: list[Any] = []
+        for item in factors:
+            if type(item) is sympy.Symbol:
+                above.append(item)
+            elif item.is_Pow and item.exp.as_coeff_Mul()[0] < 0:
+                if item.exp is not sympy.S.NegativeOne or item.base.is_Mul or item.base.is_Pow:
+                    return str(super()._print_Mul(whole))  # sympy's rules for these
+                below.append(item.base)
+            elif item.is_Rational:
+                if item.p != 1:
+                    above.append(sympy.Rational(item.p))
+                if item.q != 1:
+                    below.append(sympy.Rational(item.q))
+            else:
+                above.append(item)
+        top = "*".join([self._factor(item, prec) for item in above or [sympy.S.One]])
+        if not below:
+            return sign + top
+        bottom = [self._factor(item, prec) for item in below]
+        return sign + top + ("/" + bottom[0] if len(bottom) == 1 else f"/({'*'.join(bottom)})")
+
+    def _factor(self, item: Any, level: int) -> str:
+        """A factor's text, in parentheses where its precedence asks (a symbol: its name)."""
+        return item.name if type(item) is sympy.Symbol else self.parenthesize(item, level)
 
     def _print_Add(self, expr: Any, order: Any = None) -> str:
         """As :meth:`StrPrinter._print_Add`, with remembered precedences."""
@@ -113,50 +162,49 @@ class _SharedPrinter(StrPrinter):
         """The key ordering ``term`` in any sum it is in (None: sympy orders that sum)."""
         key = self.terms.get(term, _UNSEEN)
         if key is _UNSEEN:
-            found = _term(term)
-            if found is None or not all(type(power) is int and power > 0
-                                        for power in found[1].values()):
-                key = None
-            else:
-                coeff, powers = found
-                listed = sorted((self._key(base), -power) for base, power in powers.items())
-                # (0, ...) entries, then (1,): a term that stops sorts after one that goes on
-                key = (*((0, *entry) for entry in listed), (1,)), (), coeff
-            self.terms[term] = key
+            key = self.terms[term] = self._ordered(term)
         return key  # type: ignore[return-value]  # a key or None, not the marker
+
+    def _ordered(self, term: sympy.Basic) -> tuple | None:
+        """What ``sympy.Expr.as_terms`` finds of one term, as a key (see above).
+
+        Each factor's entry ``(0, sort key of its base, -exponent)`` is remembered, so a
+        product of a thousand strides costs a thousand lookups. None where sympy finds more
+        than commuting factors with positive whole exponents (an ``Order`` term, ``1/x``).
+        """
+        if term.is_Order:
+            return None
+        coeff, rest = term.as_coeff_Mul()
+        value = complex(coeff)
+        listed = []
+        entries = self.entries
+        for factor in () if rest is sympy.S.One else sympy.Mul.make_args(rest):
+            entry = entries.get(factor)
+            if entry is None:
+                if factor.is_number:
+                    try:
+                        value *= complex(factor)
+                    except (TypeError, ValueError):
+                        pass
+                    else:
+                        continue
+                if not factor.is_commutative:
+                    return None
+                base, power = decompose_power(factor)
+                if type(power) is not int or power <= 0:
+                    return None
+                entry = entries[factor] = (0, self._key(base), -power)
+            listed.append(entry)
+        listed.sort()  # by base, as sympy sorts the sum's bases
+        re, im = value.real, value.imag
+        # (0, ...) entries, then (1,): a term that stops sorts after one that goes on
+        return (*listed, (1,)), (), ((bool(im), im), (re, im))
 
     def _key(self, base: sympy.Basic) -> Any:
         key = self.keys.get(base)
         if key is None:
             key = self.keys[base] = default_sort_key(base)
         return key
-
-
-def _term(term: sympy.Basic) -> tuple[Any, dict[sympy.Basic, Any]] | None:
-    """What ``sympy.Expr.as_terms`` finds of one term: coefficient key, bases and exponents.
-
-    None where it finds more (an ``Order`` term, a non-commuting factor).
-    """
-    if term.is_Order:
-        return None
-    coeff, rest = term.as_coeff_Mul()
-    value = complex(coeff)
-    factors: dict[sympy.Basic, Any] = {}
-    if rest is not sympy.S.One:
-        for factor in sympy.Mul.make_args(rest):
-            if factor.is_number:
-                try:
-                    value *= complex(factor)
-                except (TypeError, ValueError):
-                    pass
-                else:
-                    continue
-            if not factor.is_commutative:
-                return None
-            base, power = decompose_power(factor)
-            factors[base] = power
-    re, im = value.real, value.imag
-    return ((bool(im), im), (re, im)), factors
 
 
 def _special(expr: sympy.Basic) -> bool:
