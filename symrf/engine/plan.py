@@ -377,7 +377,9 @@ def _fold_graph(entries: list[Entry], sources: list[tuple[int, ...]], size: Scal
             if length is not None:
                 length = _after(length, sizes, index)
         else:  # a merge of several rows
-            if any(jumps[row] != jump or lengths[row] != length for row in rows):
+            if any(jumps[row] != jump for row in rows):
+                raise _Unsupported  # no period: the exact engine unites the inputs unit by unit
+            if any(lengths[row] != length for row in rows):
                 raise _Failed(index, _merge_error(nodes[index], rows, jumps, los, widths,
                                                   lengths, size))
             lo = min([los[row] for row in rows])
