@@ -57,7 +57,7 @@ the upsampling factors)."""
 
 MAX_READS = 10_000_000
 """Most units visited while propagating the sets of a few units backwards through a network
-(:func:`~symrf.engine.exact.dependencies`, which the figures draw): the units each layer
+(:func:`~symrf.engine.dependencies.dependencies`, which the figures draw): the units each layer
 reads, summed over layers and over the units drawn. A few seconds of work."""
 
 MAX_TABLE_READS = 10_000_000

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from symrf.engine.exact import Budget, _Reader
+from symrf.engine.dependencies import Budget, _Reader
 from symrf.engine.field import Field
 from symrf.errors import NetworkError, TooLargeError
 from symrf.layers.base import Layer

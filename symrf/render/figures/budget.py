@@ -3,7 +3,7 @@
 The exact engine plans its own tables and refuses past its budgets before it builds any
 (:mod:`symrf.engine.phases`), so evaluating every row costs a figure nothing to check here.
 What a figure adds is its own walks: the ``coverage`` and ``index`` pictures follow units of
-every row back to the input (:func:`symrf.engine.exact.dependencies`), ``2*Q`` phases of a
+every row back to the input (:func:`symrf.engine.dependencies.dependencies`), ``2*Q`` phases of a
 feature map after upsampling (``Q``, the product of the upsampling factors so far).
 :func:`visits` follows one phase of each such row, counting the unit visits as the engine
 does, multiplies by the units asked for, and refuses at once past
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from symrf.engine.exact import Budget, dependencies
+from symrf.engine.dependencies import Budget, dependencies
 from symrf.errors import TooLargeError
 from symrf.layers.compose import Sequential
 from symrf.layers.graph import INPUT, Graph

@@ -4,7 +4,7 @@ One strip per feature map shows what unit 0 reads along the input: the positions
 (dark, lighter in padding), the holes inside its hull that it never reads (red), and the
 input's ends. Beside each strip, the verdict of :func:`symrf.engine.coverage.coverage` (holes,
 whether the fields cover the whole input). The read positions come from the exact engine
-(:func:`symrf.engine.exact.dependencies`), the same sets ``coverage`` counts the holes of.
+(:func:`symrf.engine.dependencies.dependencies`), the same sets ``coverage`` counts the holes of.
 
 >>> from symrf.render.figures.subject import subject
 >>> strips = coverage_strips(subject("docs/examples/gridding.toml"))
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from symrf.engine.coverage import Coverage, CoverageRow, coverage
-from symrf.engine.exact import Budget, dependencies
+from symrf.engine.dependencies import Budget, dependencies
 from symrf.errors import NetworkError, TooLargeError
 from symrf.render.figures.canvas import new_figure, style
 from symrf.render.figures.subject import Subject, prefix

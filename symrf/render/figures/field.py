@@ -4,7 +4,8 @@ Each unit of the output map (``(row, column)``: axis 0 runs down, axis 1 across)
 with its own colour: the pixels it depends on filled, the hull of its field outlined. Two
 units one step apart show the jump. Padding positions (outside the input) are grey. A 2-D
 unit depends on the product of its two one-axis dependency sets (every layer acts on each
-axis separately), each computed by the exact engine (:func:`symrf.engine.exact.dependencies`).
+axis separately), each computed by
+:func:`symrf.engine.dependencies.dependencies`.
 
 >>> from symrf.render.figures.subject import subject
 >>> found = unit_fields(subject("dilated-stack", input_size=40), [(0, 0)])
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from symrf.engine.exact import Budget, dependencies
+from symrf.engine.dependencies import Budget, dependencies
 from symrf.engine.numeric import evaluate
 from symrf.errors import NetworkError, TooLargeError
 from symrf.maths.scalars import Scalar

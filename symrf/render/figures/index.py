@@ -3,7 +3,7 @@
 Each feature map is a row of units under the row of input pixels; each unit is labelled
 with the pixels it depends on and joined by lines to the units it reads. Both come from
 the exact engine, never from a recurrence: the labels are the dependency sets
-:func:`symrf.engine.exact.dependencies` computes, the lines each layer's own
+:func:`symrf.engine.dependencies.dependencies` computes, the lines each layer's own
 :meth:`~symrf.layers.base.Layer.reads`. Padding positions (outside ``0 .. n-1``) are drawn
 hollow. Only small one-axis pictures are drawn (:data:`MAX_UNITS`, :data:`MAX_ROWS`).
 
@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from symrf.engine.exact import Budget, dependencies
+from symrf.engine.dependencies import Budget, dependencies
 from symrf.engine.numeric import evaluate
 from symrf.engine.report import Report, labels
 from symrf.errors import SymrfError, TooLargeError

@@ -4,8 +4,8 @@ After a transposed convolution, an upsampling or a pixel shuffle, neighbouring u
 fields of different sizes and the pattern repeats only after ``period`` units (see
 docs/explanation/position-dependent.md). The figure draws units ``0 .. 2*period - 1`` of
 the output map, one per line: the input positions each depends on (exact engine,
-:func:`symrf.engine.exact.dependencies`) over a bar for its hull, with the first period shaded,
-so the repeat ``hull(x + period) = hull(x) + period*jump`` can be seen.
+:func:`symrf.engine.dependencies.dependencies`) over a bar for its hull, with the first
+period shaded, so the repeat ``hull(x + period) = hull(x) + period*jump`` can be seen.
 
 >>> import symrf
 >>> from symrf.render.figures.subject import subject
@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from symrf.engine.exact import Budget, dependencies
+from symrf.engine.dependencies import Budget, dependencies
 from symrf.engine.numeric import evaluate
 from symrf.errors import TooLargeError
 from symrf.maths.scalars import Scalar
