@@ -183,7 +183,7 @@ def _unit(unit: object, dims: int) -> list[int] | None:
 
 def _plan(top: Layer, units: list[int]) -> None:
     """Refuse the exact counts of a chain past the work budget, before it is flattened."""
-    from symrf.effective.paths import plan_chain
+    from symrf.effective.paths import plan_chain  # loads numpy: not at import symrf
 
     axes = range(len(units)) if top.axes() > 1 else range(1)
     for a in axes:
@@ -214,7 +214,7 @@ def _profiles(top: Layer, flat: Graph, sizes: list, units: list[int], separable:
     A separable network is counted axis by axis, each distinct axis once (a network with
     scalar parameters has the same profile on every axis with the same size and unit).
     """
-    from symrf.effective.paths import counts
+    from symrf.effective.paths import counts  # loads numpy: not at import symrf
 
     if separable:
         found: dict[tuple, AxisProfile] = {}

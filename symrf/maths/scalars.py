@@ -320,7 +320,8 @@ def divide(numerator: Scalar, denominator: Scalar) -> Scalar:
         return exact(Fraction(numerator) / Fraction(denominator))
     if isinstance(denominator, sympy.Mul) and all(arg.is_Symbol for arg in denominator.args):
         # A product of strides s0*s1*...: sympy's own quotient, built by merging.
-        return exact(quotient(sympy.sympify(numerator), denominator))
+        top = sympy.Rational(numerator) if is_number(numerator) else numerator  # no text: a Scalar
+        return exact(quotient(top, denominator))
     return exact(sympy.Mul(numerator, sympy.Pow(denominator, -1)))
 
 
