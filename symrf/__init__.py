@@ -49,9 +49,9 @@ from symrf.layers.resample import (
     Mode,
     PixelShuffle,
     PixelUnshuffle,
-    Resize,
     Upsample,
 )
+from symrf.layers.resize import Resize
 from symrf.layers.whole import AdaptivePool, GlobalPool, Linear
 from symrf.layers.window import AvgPool, Conv, MaxPool, Padding
 from symrf.maths.algebra import IntervalMap, SizeMap
