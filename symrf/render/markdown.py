@@ -22,9 +22,11 @@ from symrf.engine.report import Report
 from symrf.errors import SymrfError
 from symrf.render.latex_text import math, relation
 from symrf.render.values import (
+    MARKS_NOTE,
     answer_cells,
     answer_columns,
     chosen,
+    marks_bounds,
     notes,
     one_axis,
     paper,
@@ -117,8 +119,8 @@ def _(report: Report, *, formulas: str = "math", columns: Any = None, assume: An
     for row in report.layers:
         cells = [code(row.name), row.op, *(cell(row, n) for n in names)]
         lines.append("| " + " | ".join(cells) + " |")
-    if any(relation(n, row.figure("exact")) != "=" for row in report.layers for n in names):
-        lines.append("\n*≤ and ≥ mark proven bounds; ≈ the centre of the bounding interval.*")
+    if marks_bounds(report, names):
+        lines.append(f"\n*{MARKS_NOTE}.*")
     lines += [f"\n*Note: {note}.*" for note in notes(report)]
     return "\n".join(lines)
 

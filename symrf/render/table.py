@@ -22,10 +22,12 @@ from symrf.engine.coverage import Coverage
 from symrf.engine.report import Report, Row
 from symrf.render.latex_text import relation
 from symrf.render.values import (
+    MARKS_NOTE,
     answer_cells,
     answer_columns,
     approximately,
     chosen,
+    marks_bounds,
     notes,
     paper,
     roots,
@@ -70,8 +72,8 @@ def _(report: Report, *, columns: Any = None, assume: Any = None) -> str:
         f"{name} {_MARKS[relation(name, exact)]}{text(paper(report.figure(name), assume))}"
         for name in shown)
     rows = [title, *grid(header, body), *formulas]
-    if any(relation(n, row.figure("exact")) != "=" for row in report.layers for n in names):
-        rows.append("note: ≤ and ≥ mark proven bounds; ≈ the centre of the bounding interval")
+    if marks_bounds(report, names):
+        rows.append(f"note: {MARKS_NOTE}")
     rows += [f"note: {note}" for note in notes(report)]
     return "\n".join(rows)
 

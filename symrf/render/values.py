@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -19,6 +19,7 @@ from symrf.engine.report import FIGURES, Report
 from symrf.errors import SymrfError
 from symrf.limits import printable
 from symrf.paper import paper_form, where
+from symrf.render.latex_text import relation
 from symrf.render.printer import formula_text
 from symrf.solve import Answer, Solution
 
@@ -157,6 +158,16 @@ def one_axis(value: Any) -> Any:
 
 def _is_one(period: Any) -> bool:
     return all(p == 1 for p in (period if isinstance(period, tuple) else (period,)))
+
+
+MARKS_NOTE = "≤ and ≥ mark proven bounds; ≈ the centre of the bounding interval"
+"""What the relation marks of a table's cells mean."""
+
+
+def marks_bounds(report: Report, names: Iterable[str]) -> bool:
+    """Whether a cell of ``names`` in the rows is a bound (it needs :data:`MARKS_NOTE`)."""
+    names = list(names)
+    return any(relation(n, row.figure("exact")) != "=" for row in report.layers for n in names)
 
 
 def notes(report: Report) -> list[str]:
