@@ -10,7 +10,7 @@ exactly as :class:`~symrf.maths.algebra.IntervalMap` does: doing ``first`` then 
 
 so a window of ``k`` taps with dilation ``d`` at jump ``J`` adds ``J**2 * d**2 * (k**2 - 1)/12``
 to the variance. ``Repeat(block, n)`` is the ``n``-th power, with geometric sums
-(:func:`~symrf.maths.scalars.geometric`) for a symbolic ``n`` and sums over the index
+(:func:`~symrf.maths.geometric.geometric`) for a symbolic ``n`` and sums over the index
 (:func:`~symrf.maths.algebra.sum_over`) for schedules such as ``dilation = 2**i``. A merge is a
 mixture of its inputs' walks, weighted by their path counts ``M``: the mass over all
 ``dims`` spatial axes, since an image's paths pick a tap on every axis at once.
@@ -48,7 +48,8 @@ from symrf.layers.resample import ConvTranspose, PixelUnshuffle, Upsample
 from symrf.layers.whole import GlobalPool
 from symrf.layers.window import Window
 from symrf.maths.algebra import sum_over, uses
-from symrf.maths.scalars import Scalar, divide, exact, geometric, is_number
+from symrf.maths.geometric import geometric
+from symrf.maths.scalars import Scalar, divide, exact, is_number
 
 Lengths = tuple[Scalar | None, ...]
 

@@ -27,8 +27,8 @@ from symrf.engine.report import Report, network
 from symrf.errors import NetworkError
 from symrf.layers.base import Geometry, Layer, param, provably
 from symrf.maths.algebra import IntervalMap
+from symrf.maths.geometric import GeometricSum
 from symrf.maths.scalars import (
-    GeometricSum,
     Scalar,
     _huge,
     divide,

@@ -14,7 +14,7 @@ length ``floor((m + offset) / divisor) + bias``. Because
 ``floor((floor(y) + c) / d) == floor((y + c) / d)`` for integers ``c`` and ``d > 0``, these
 maps are closed under composition too, so a whole chain's length is one ``floor``.
 
-The laws use only ``+ - *`` and :func:`~symrf.maths.scalars.geometric`, so one implementation
+The laws use only ``+ - *`` and :func:`~symrf.maths.geometric.geometric`, so one implementation
 folds ``int``, ``Fraction`` and sympy expressions alike. Repetitions whose parameters change
 with an index are summed in closed form (:func:`sum_over`). This module knows no layer names.
 
@@ -31,12 +31,12 @@ from dataclasses import dataclass
 import sympy
 
 from symrf.errors import NetworkError
+from symrf.maths.geometric import geometric
 from symrf.maths.product import product
 from symrf.maths.scalars import (
     Scalar,
     divide,
     floor,
-    geometric,
     high_degree,
     is_number,
     maximum,

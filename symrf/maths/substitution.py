@@ -24,7 +24,8 @@ import sympy
 
 from symrf.errors import ExpressionError, SymrfError, TooLargeError
 from symrf.limits import MAX_BITS, abbreviated, bits
-from symrf.maths.scalars import GeometricSum, Scalar, _from_rational, exact, expression, is_number
+from symrf.maths.geometric import GeometricSum
+from symrf.maths.scalars import Scalar, _from_rational, exact, expression, is_number
 
 
 class Assignment(dict[sympy.Symbol, sympy.Expr]):
